@@ -1,0 +1,274 @@
+//! The crate's error type.
+//!
+//! Every failure of this crate reaches the caller as an [`io::Error`] (the adapters implement
+//! `Read` and `Write`, so that is the only error type they can return) whose inner error is an
+//! [`Error`]. The sans-IO [`Compressor`](crate::Compressor) and
+//! [`Decompressor`](crate::Decompressor) return [`Error`] directly; it converts into an
+//! [`io::Error`] with `?`.
+//!
+//! An [`Error`] says *what* went wrong ([`Reason`]), which [`io::ErrorKind`] that is, and *where*:
+//! the number of the block (counting from 0) and the byte offset of its record in the compressed
+//! stream, when they are known. Downcast an [`io::Error`] to inspect it:
+//!
+//! ```
+//! use std::io::Read;
+//! use lz4_stream::{Error, Lz4StreamReader, Reason};
+//!
+//! // A 4-byte prefix announcing a block far larger than a 64 KiB page allows.
+//! let bad = [0xff, 0xff, 0xff, 0x00];
+//! let err = Lz4StreamReader::new(&bad[..]).read_to_end(&mut Vec::new()).unwrap_err();
+//! assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+//! let inner = err.get_ref().and_then(|e| e.downcast_ref::<Error>()).unwrap();
+//! assert!(matches!(inner.reason(), Reason::BlockTooLarge { .. }));
+//! assert_eq!(inner.block(), Some(0));
+//! assert_eq!(inner.offset(), Some(0));
+//! ```
+
+use std::fmt;
+use std::io;
+
+/// What went wrong; see [`Error::reason`].
+///
+/// The variants fall into three groups, told apart by [`Error::kind`]: options and calls the
+/// application got wrong (`InvalidInput`), compressed data that is not a valid stream
+/// (`InvalidData`) and compressed data that ends too early (`UnexpectedEof`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The page size is outside `1..=MAX_PAGE_SIZE`.
+    PageSize {
+        /// The page size asked for.
+        page_size: usize,
+    },
+    /// A writer's size prefix cannot hold the largest block of a page of this size.
+    PrefixTooNarrow {
+        /// The prefix width in bytes.
+        width: usize,
+        /// The page size asked for.
+        page_size: usize,
+        /// `compress_bound(page_size)`, the largest block the prefix must be able to hold.
+        bound: usize,
+    },
+    /// A ring buffer window larger than LZ4's 64 KiB reach.
+    Window {
+        /// The window asked for.
+        window: usize,
+    },
+    /// `end_marker(true)` with `SizePrefix::OutOfBand`: a marker is a zero prefix, and
+    /// out-of-band streams have no prefixes.
+    EndMarkerWithoutPrefix,
+    /// Block sizes given out of band for a stream whose records carry size prefixes, or a
+    /// reader asked to read an out-of-band stream without being given the sizes.
+    BlockSizesMismatch,
+    /// `compress` was given more bytes than fit in a page.
+    ChunkTooLong {
+        /// The chunk's length.
+        len: usize,
+        /// The page size.
+        page_size: usize,
+    },
+    /// The writer was used after it wrote its last record.
+    Finished,
+    /// A size prefix (or an out-of-band size) larger than any block of a page can be.
+    BlockTooLarge {
+        /// The size announced.
+        size: usize,
+        /// `compress_bound(page_size)`.
+        bound: usize,
+    },
+    /// A block of size 0 where a block must stand (an out-of-band size of 0).
+    EmptyBlock,
+    /// The block decodes to more bytes than a page holds.
+    PageOverflow {
+        /// The page size.
+        page_size: usize,
+    },
+    /// A match in the block reaches further back than the history holds (before the start of
+    /// the stream and its dictionary, or past the 64 KiB window).
+    BeyondHistory,
+    /// The block is not a well-formed LZ4 block (it ends inside a sequence, or a literal run
+    /// runs past its end, or a match offset is zero).
+    Malformed {
+        /// What the block decoder found.
+        detail: &'static str,
+    },
+    /// The input ended inside a size prefix.
+    TruncatedPrefix {
+        /// Bytes of the prefix that arrived.
+        got: usize,
+        /// The prefix width.
+        width: usize,
+    },
+    /// The input ended inside a block.
+    TruncatedBlock {
+        /// Bytes of the block that arrived.
+        got: usize,
+        /// The block's size.
+        size: usize,
+    },
+    /// `end_marker(true)` and the input ended at a record boundary without the end marker.
+    MissingEndMarker,
+}
+
+impl Reason {
+    /// The [`io::ErrorKind`] this reason maps to.
+    pub fn kind(&self) -> io::ErrorKind {
+        use Reason::*;
+        match self {
+            PageSize { .. }
+            | PrefixTooNarrow { .. }
+            | Window { .. }
+            | EndMarkerWithoutPrefix
+            | BlockSizesMismatch
+            | ChunkTooLong { .. }
+            | Finished => io::ErrorKind::InvalidInput,
+            BlockTooLarge { .. }
+            | EmptyBlock
+            | PageOverflow { .. }
+            | BeyondHistory
+            | Malformed { .. } => io::ErrorKind::InvalidData,
+            TruncatedPrefix { .. } | TruncatedBlock { .. } | MissingEndMarker => {
+                io::ErrorKind::UnexpectedEof
+            }
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use Reason::*;
+        match self {
+            PageSize { page_size } => write!(
+                f,
+                "page size {page_size} is outside 1..={}",
+                crate::MAX_PAGE_SIZE
+            ),
+            PrefixTooNarrow {
+                width,
+                page_size,
+                bound,
+            } => write!(
+                f,
+                "a {width}-byte size prefix cannot hold the largest block of a {page_size}-byte \
+                 page ({bound} bytes)"
+            ),
+            Window { window } => write!(
+                f,
+                "ring buffer window {window} exceeds LZ4's reach of {} bytes",
+                crate::WINDOW_SIZE
+            ),
+            EndMarkerWithoutPrefix => {
+                f.write_str("an end marker needs size prefixes (not SizePrefix::OutOfBand)")
+            }
+            BlockSizesMismatch => f.write_str(
+                "block sizes go out of band exactly when the size prefix is SizePrefix::OutOfBand",
+            ),
+            ChunkTooLong { len, page_size } => {
+                write!(
+                    f,
+                    "chunk of {len} bytes does not fit a {page_size}-byte page"
+                )
+            }
+            Finished => f.write_str("the stream is already finished"),
+            BlockTooLarge { size, bound } => write!(
+                f,
+                "block size {size} exceeds the largest block of a page ({bound} bytes)"
+            ),
+            EmptyBlock => f.write_str("block of size 0"),
+            PageOverflow { page_size } => {
+                write!(f, "block decodes to more than a page ({page_size} bytes)")
+            }
+            BeyondHistory => f.write_str("block references bytes before the history it may use"),
+            Malformed { detail } => write!(f, "malformed LZ4 block: {detail}"),
+            TruncatedPrefix { got, width } => write!(
+                f,
+                "stream ends inside a size prefix ({got} of {width} bytes)"
+            ),
+            TruncatedBlock { got, size } => {
+                write!(f, "stream ends inside a block ({got} of {size} bytes)")
+            }
+            MissingEndMarker => f.write_str("stream ends without its end marker"),
+        }
+    }
+}
+
+/// The error of every operation of this crate: a [`Reason`] and where it happened.
+///
+/// Inside an [`io::Error`] (as the adapters return it), find it with
+/// `err.get_ref().and_then(|e| e.downcast_ref::<lz4_stream::Error>())`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    reason: Reason,
+    /// The block's number, counting from 0, when the error concerns a block.
+    block: Option<u64>,
+    /// Offset of the block's record (its prefix) in the compressed stream, when known: the
+    /// sans-IO decompressor does not see the stream, so only the reader and writer know it.
+    offset: Option<u64>,
+}
+
+impl Error {
+    /// An error with no position (options, misuse).
+    pub(crate) fn new(reason: Reason) -> Self {
+        Error {
+            reason,
+            block: None,
+            offset: None,
+        }
+    }
+
+    /// An error concerning block number `block`.
+    pub(crate) fn at_block(reason: Reason, block: u64) -> Self {
+        Error {
+            reason,
+            block: Some(block),
+            offset: None,
+        }
+    }
+
+    /// The same error, placed at byte `offset` of the compressed stream.
+    pub(crate) fn with_offset(mut self, offset: u64) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// What went wrong.
+    pub fn reason(&self) -> &Reason {
+        &self.reason
+    }
+
+    /// The [`io::ErrorKind`] of the error (`InvalidInput`, `InvalidData` or `UnexpectedEof`).
+    pub fn kind(&self) -> io::ErrorKind {
+        self.reason.kind()
+    }
+
+    /// The number of the block concerned, counting from 0, if the error concerns one.
+    pub fn block(&self) -> Option<u64> {
+        self.block
+    }
+
+    /// The byte offset, in the compressed stream, of the record concerned, if known.
+    pub fn offset(&self) -> Option<u64> {
+        self.offset
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("lz4 stream: ")?;
+        match (self.block, self.offset) {
+            (Some(block), Some(offset)) => write!(f, "block {block} at offset {offset}: ")?,
+            (Some(block), None) => write!(f, "block {block}: ")?,
+            (None, Some(offset)) => write!(f, "at offset {offset}: ")?,
+            (None, None) => {}
+        }
+        self.reason.fmt(f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for io::Error {
+    fn from(err: Error) -> io::Error {
+        io::Error::new(err.kind(), err)
+    }
+}

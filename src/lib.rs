@@ -1,0 +1,62 @@
+//! The LZ4 *stream* format as `std::io` adapters.
+//!
+//! LZ4's block-streaming mode, as programs using liblz4's streaming API
+//! (`LZ4_compress_fast_continue` / `LZ4_decompress_safe_continue`) and python-lz4's
+//! `lz4.stream` module exchange it: a sequence of records, each a little-endian size prefix
+//! and the LZ4 block it announces, where each block may reference the bytes of the stream
+//! before it (up to 64 KiB back). There is no header and no checksum; both ends agree on the
+//! [`StreamOptions`] beforehand.
+//!
+//! ```text
+//! stream = record* [end-marker]        record = size-prefix block
+//! ```
+//!
+//! - [`Lz4StreamWriter`] compresses what is written to it into an inner [`std::io::Write`].
+//! - [`Lz4StreamReader`] serves the decompressed bytes of an inner [`std::io::Read`] through
+//!   [`Read`](std::io::Read) and [`BufRead`](std::io::BufRead).
+//! - Underneath them, [`Compressor`] and [`Decompressor`] work one block at a time on byte
+//!   slices, with no I/O (python-lz4's `compress`, `decompress` and `get_block`, the latter as
+//!   [`split_record`]), for other front ends.
+//!
+//! ```
+//! use std::io::{Read, Write};
+//! use lz4_stream::{Lz4StreamReader, Lz4StreamWriter, SizePrefix, StreamOptions};
+//!
+//! // python-lz4's LZ4StreamCompressor("double_buffer", 8192, store_comp_size=2)
+//! let opts = StreamOptions::new().page_size(8192).size_prefix(SizePrefix::U16);
+//!
+//! let mut writer = Lz4StreamWriter::with_options(Vec::new(), &opts)?;
+//! writer.write_all(&b"0123456789".repeat(10_000))?;
+//! let compressed = writer.finish()?;
+//!
+//! let mut reader = Lz4StreamReader::with_options(&compressed[..], &opts)?;
+//! let mut data = Vec::new();
+//! reader.read_to_end(&mut data)?;
+//! assert_eq!(data, b"0123456789".repeat(10_000));
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! Every error is an [`std::io::Error`] carrying an [`Error`] (the reason, the block number and
+//! the record's offset in the compressed stream). Bad input is an error, never a panic, and no
+//! allocation is sized by the input: memory is bounded by the options.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod compressor;
+mod decompressor;
+mod error;
+mod options;
+mod read;
+mod record;
+mod window;
+mod write;
+
+pub use compressor::Compressor;
+pub use decompressor::Decompressor;
+pub use error::{Error, Reason};
+pub use options::{
+    compress_bound, SizePrefix, Strategy, StreamOptions, MAX_PAGE_SIZE, WINDOW_SIZE,
+};
+pub use read::Lz4StreamReader;
+pub use record::{split_record, Record};
+pub use write::Lz4StreamWriter;

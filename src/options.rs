@@ -1,0 +1,253 @@
+//! Stream options and the rules they must obey.
+//!
+//! Both ends of a stream must agree on the page size (or the reader's may be larger), the size
+//! prefix width, the initial dictionary and whether an end marker closes the stream; the
+//! strategy only shapes what the writer lets blocks reference. [`StreamOptions`] holds them as a
+//! builder. [`StreamOptions::validate`] checks every rule; each constructor checks the rules its
+//! own side needs (a reader does not care whether a writer's prefix could hold the largest
+//! block, only that every block it meets fits the page).
+
+use crate::error::{Error, Reason};
+
+/// The largest page size: liblz4's `LZ4_MAX_INPUT_SIZE`.
+pub const MAX_PAGE_SIZE: usize = 0x7E00_0000;
+
+/// How far back an LZ4 match can reach, and so how much history a stream keeps: 64 KiB.
+pub const WINDOW_SIZE: usize = 65_536;
+
+/// The largest LZ4 block that `n` bytes can compress to: liblz4's `LZ4_COMPRESSBOUND`.
+///
+/// ```
+/// assert_eq!(lz4_stream::compress_bound(65_536), 65_536 + 257 + 16);
+/// assert_eq!(lz4_stream::compress_bound(239), 255); // the largest page a 1-byte prefix allows
+/// ```
+pub const fn compress_bound(n: usize) -> usize {
+    n + n / 255 + 16
+}
+
+/// How each record states the size of its block (python-lz4's `store_comp_size`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SizePrefix {
+    /// No prefix: the application keeps the block sizes elsewhere
+    /// (see [`Lz4StreamReader::with_block_sizes`](crate::Lz4StreamReader::with_block_sizes)).
+    OutOfBand,
+    /// One byte: pages up to 239 bytes.
+    U8,
+    /// Two bytes, little-endian: pages up to 65,264 bytes.
+    U16,
+    /// Four bytes, little-endian (the default).
+    #[default]
+    U32,
+}
+
+impl SizePrefix {
+    /// The prefix for a width in bytes (0, 1, 2 or 4), as python-lz4's `store_comp_size` names it.
+    ///
+    /// ```
+    /// use lz4_stream::SizePrefix;
+    /// assert_eq!(SizePrefix::from_width(2), Some(SizePrefix::U16));
+    /// assert_eq!(SizePrefix::from_width(3), None);
+    /// ```
+    pub fn from_width(width: usize) -> Option<SizePrefix> {
+        match width {
+            0 => Some(SizePrefix::OutOfBand),
+            1 => Some(SizePrefix::U8),
+            2 => Some(SizePrefix::U16),
+            4 => Some(SizePrefix::U32),
+            _ => None,
+        }
+    }
+
+    /// The width of the prefix in bytes.
+    pub fn width(self) -> usize {
+        match self {
+            SizePrefix::OutOfBand => 0,
+            SizePrefix::U8 => 1,
+            SizePrefix::U16 => 2,
+            SizePrefix::U32 => 4,
+        }
+    }
+
+    /// The largest block size a writer may announce with this prefix. Four-byte prefixes stop
+    /// at `i32::MAX`, since liblz4 and python-lz4 read them as signed sizes.
+    pub fn max_block_size(self) -> usize {
+        match self {
+            SizePrefix::U8 => u8::MAX as usize,
+            SizePrefix::U16 => u16::MAX as usize,
+            SizePrefix::U32 | SizePrefix::OutOfBand => i32::MAX as usize,
+        }
+    }
+}
+
+/// What history the writer lets each block reference (SPEC 1.1). Readers decode both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    /// Block N references the bytes of block N-1 (its last 64 KiB) and nothing older; block 0
+    /// the initial dictionary. Every double-buffer decoder (python-lz4's, liblz4's
+    /// `blockStreaming_doubleBuffer` pattern) decodes it. The default.
+    #[default]
+    DoubleBuffer,
+    /// Block N references the last `window` bytes of the stream before it, across any number of
+    /// blocks (the initial dictionary counts as bytes before the first block): better
+    /// compression for short blocks. A liblz4 decoder whose ring holds at least
+    /// `64 KiB + 8 + 2 * page_size` bytes decodes it; python-lz4 does not.
+    RingBuffer {
+        /// How many bytes of history blocks may reference, at most [`WINDOW_SIZE`].
+        window: usize,
+    },
+}
+
+/// The options of a stream: page size, size prefix, strategy, dictionary, end marker.
+///
+/// ```
+/// use lz4_stream::{SizePrefix, StreamOptions, Strategy};
+///
+/// let opts = StreamOptions::new()
+///     .page_size(8192)
+///     .size_prefix(SizePrefix::U16)
+///     .strategy(Strategy::RingBuffer { window: 65_536 })
+///     .dictionary(b"a shared dictionary".to_vec())
+///     .end_marker(true);
+/// opts.validate()?;
+/// assert_eq!(opts.get_page_size(), 8192);
+///
+/// // A one-byte prefix cannot announce the blocks of a 64 KiB page.
+/// let err = StreamOptions::new().size_prefix(SizePrefix::U8).validate().unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// # Ok::<(), lz4_stream::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct StreamOptions {
+    page_size: usize,
+    size_prefix: SizePrefix,
+    strategy: Strategy,
+    dictionary: Vec<u8>,
+    end_marker: bool,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        StreamOptions {
+            page_size: 65_536,
+            size_prefix: SizePrefix::U32,
+            strategy: Strategy::DoubleBuffer,
+            dictionary: Vec::new(),
+            end_marker: false,
+        }
+    }
+}
+
+impl StreamOptions {
+    /// The defaults: 64 KiB pages, 4-byte prefixes, double buffer, no dictionary, no end marker.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the page size: the largest number of uncompressed bytes in one block
+    /// (python-lz4's `buffer_size`), in `1..=MAX_PAGE_SIZE`.
+    pub fn page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size;
+        self
+    }
+
+    /// Sets how records state their block's size.
+    pub fn size_prefix(mut self, size_prefix: SizePrefix) -> Self {
+        self.size_prefix = size_prefix;
+        self
+    }
+
+    /// Sets the writer's buffer strategy.
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Sets the initial dictionary: bytes both ends pretend came before the stream. Only its
+    /// last 64 KiB matter.
+    pub fn dictionary(mut self, dictionary: impl Into<Vec<u8>>) -> Self {
+        self.dictionary = dictionary.into();
+        self
+    }
+
+    /// With `true`, the writer ends the stream with a zero size prefix and the reader requires
+    /// one (input that ends without it is truncated). Without, the reader still stops at one.
+    pub fn end_marker(mut self, end_marker: bool) -> Self {
+        self.end_marker = end_marker;
+        self
+    }
+
+    /// The page size.
+    pub fn get_page_size(&self) -> usize {
+        self.page_size
+    }
+
+    /// The size prefix.
+    pub fn get_size_prefix(&self) -> SizePrefix {
+        self.size_prefix
+    }
+
+    /// The writer's strategy.
+    pub fn get_strategy(&self) -> Strategy {
+        self.strategy
+    }
+
+    /// The initial dictionary, whole (not only the last 64 KiB that matter).
+    pub fn get_dictionary(&self) -> &[u8] {
+        &self.dictionary
+    }
+
+    /// Whether the stream ends with an end marker.
+    pub fn get_end_marker(&self) -> bool {
+        self.end_marker
+    }
+
+    /// The last 64 KiB of the dictionary: all that blocks can reach.
+    pub(crate) fn dictionary_window(&self) -> &[u8] {
+        let skip = self.dictionary.len().saturating_sub(WINDOW_SIZE);
+        &self.dictionary[skip..]
+    }
+
+    /// Checks every rule, those of the writer and of the reader.
+    pub fn validate(&self) -> Result<(), Error> {
+        self.check_writer()?;
+        self.check_reader()
+    }
+
+    /// The rules both ends share.
+    fn check_common(&self) -> Result<(), Error> {
+        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
+            return Err(Error::new(Reason::PageSize {
+                page_size: self.page_size,
+            }));
+        }
+        if self.end_marker && self.size_prefix == SizePrefix::OutOfBand {
+            return Err(Error::new(Reason::EndMarkerWithoutPrefix));
+        }
+        Ok(())
+    }
+
+    /// What a writer (or a [`Compressor`](crate::Compressor)) needs: every block it may write
+    /// must fit its prefix, and the window must be within LZ4's reach.
+    pub(crate) fn check_writer(&self) -> Result<(), Error> {
+        self.check_common()?;
+        let bound = compress_bound(self.page_size);
+        if bound > self.size_prefix.max_block_size() {
+            return Err(Error::new(Reason::PrefixTooNarrow {
+                width: self.size_prefix.width(),
+                page_size: self.page_size,
+                bound,
+            }));
+        }
+        if let Strategy::RingBuffer { window } = self.strategy {
+            if window > WINDOW_SIZE {
+                return Err(Error::new(Reason::Window { window }));
+            }
+        }
+        Ok(())
+    }
+
+    /// What a reader (or a [`Decompressor`](crate::Decompressor)) needs: a valid page size.
+    pub(crate) fn check_reader(&self) -> Result<(), Error> {
+        self.check_common()
+    }
+}

@@ -1,0 +1,133 @@
+//! The history buffer shared by the compressor and the decompressor.
+//!
+//! LZ4 blocks of a stream reference the bytes before them, up to 64 KiB back. Both ends keep
+//! those bytes in one linear buffer, the *window*: the history the next block may reference,
+//! followed by room for one page. The compressor fills the page in place and compresses it with
+//! the history as its dictionary; the decompressor decodes into the page with the history as
+//! its dictionary. Either way the page then joins the history, and nothing is copied per block.
+//!
+//! ```text
+//! buf: [ ... forgotten ... | history (<= 64 KiB) | page being filled/decoded | spare room ]
+//!                          ^start                ^end
+//! ```
+//!
+//! When less than a page of room is left after `end`, the history (at most 64 KiB) moves to the
+//! front. The spare room, up to 1 MiB, makes that rare: a 64 KiB copy per megabyte of data at
+//! most, next to nothing beside the codec.
+
+use crate::options::WINDOW_SIZE;
+
+/// History plus room for a page; see the module documentation.
+pub(crate) struct Window {
+    /// The buffer: allocated once, its length never changes.
+    buf: Vec<u8>,
+    /// Start of the bytes blocks may still reference.
+    start: usize,
+    /// End of the history, and start of the page.
+    end: usize,
+    /// The largest page, so there is always room for one after `end`.
+    page_size: usize,
+}
+
+impl Window {
+    /// A window for pages of `page_size` bytes whose history starts as the last `reach` bytes
+    /// of `dictionary` (at most 64 KiB of it).
+    pub(crate) fn new(page_size: usize, dictionary: &[u8], reach: usize) -> Window {
+        // Enough spare room that moving the history to the front costs little per byte, with a
+        // cap so small pages do not take much memory.
+        let spare = page_size.saturating_mul(256).clamp(WINDOW_SIZE, 1 << 20);
+        let dictionary = &dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..];
+        let mut buf = vec![0; WINDOW_SIZE + page_size + spare];
+        buf[..dictionary.len()].copy_from_slice(dictionary);
+        let end = dictionary.len();
+        Window {
+            buf,
+            start: end - reach.min(end),
+            end,
+            page_size,
+        }
+    }
+
+    /// The history the next block may reference.
+    pub(crate) fn history(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// The last `len` bytes of the history (the bytes of the latest block).
+    pub(crate) fn recent(&self, len: usize) -> &[u8] {
+        &self.buf[self.end - len..self.end]
+    }
+
+    /// The history and the first `len` bytes of the page, to compress.
+    pub(crate) fn history_and_page(&self, len: usize) -> (&[u8], &[u8]) {
+        let (history, page) = self.buf[self.start..].split_at(self.end - self.start);
+        (history, &page[..len])
+    }
+
+    /// The history and a whole page of room, to decode into.
+    pub(crate) fn history_and_room(&mut self) -> (&[u8], &mut [u8]) {
+        let (history, room) = self.buf[self.start..].split_at_mut(self.end - self.start);
+        (history, &mut room[..self.page_size])
+    }
+
+    /// The page, to fill before compressing it.
+    pub(crate) fn page_mut(&mut self) -> &mut [u8] {
+        &mut self.buf[self.end..self.end + self.page_size]
+    }
+
+    /// The first `len` bytes of the page join the history, which then keeps only the last
+    /// `reach` bytes (at most 64 KiB) that the next block may reference.
+    pub(crate) fn commit(&mut self, len: usize, reach: usize) {
+        self.end += len;
+        self.start = self
+            .start
+            .max(self.end - reach.min(WINDOW_SIZE).min(self.end));
+    }
+
+    /// Makes room for a whole page after the history, moving the history to the front of the
+    /// buffer if needed. Call only between pages: bytes in the page are not kept.
+    pub(crate) fn make_room(&mut self) {
+        if self.buf.len() - self.end < self.page_size {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_keeps_only_reach_and_survives_moves() {
+        let mut window = Window::new(1000, b"dictionary", 4);
+        assert_eq!(window.history(), b"nary");
+        let mut total = b"nary".to_vec();
+        for round in 0..5000u32 {
+            window.make_room();
+            let page = window.page_mut();
+            for (i, byte) in page.iter_mut().enumerate() {
+                *byte = (round as usize * 7 + i) as u8;
+            }
+            total.extend_from_slice(&page[..1000]);
+            window.commit(1000, usize::MAX);
+            assert_eq!(window.recent(1000), &total[total.len() - 1000..]);
+            let history = window.history();
+            assert_eq!(history, &total[total.len() - history.len()..]);
+            assert_eq!(history.len(), total.len().min(WINDOW_SIZE));
+        }
+    }
+
+    #[test]
+    fn short_reach_forgets_older_blocks() {
+        let mut window = Window::new(16, b"", WINDOW_SIZE);
+        window.page_mut()[..3].copy_from_slice(b"abc");
+        window.commit(3, WINDOW_SIZE);
+        window.page_mut()[..2].copy_from_slice(b"de");
+        window.commit(2, 2);
+        assert_eq!(window.history(), b"de");
+        let (history, page) = window.history_and_page(0);
+        assert_eq!((history, page), (&b"de"[..], &b""[..]));
+    }
+}
