@@ -41,6 +41,8 @@ struct options {
     int accel;                  /* LZ4_compress_fast_continue acceleration */
     int random_chunks;
     uint64_t seed;
+    size_t *list;               /* --chunks list:...: lengths, cycled */
+    size_t list_len;
 };
 
 static const char *prog = "lz4peer";
@@ -92,7 +94,9 @@ static void usage(const char *fmt, ...)
         "                         decompress: require one\n"
         "  --hc LEVEL             compress with LZ4_compress_HC_continue at LEVEL (1..12)\n"
         "  --accel N              acceleration of LZ4_compress_fast_continue (default 1)\n"
-        "  --chunks full|random:SEED  compress: full pages, or xorshift64 lengths in 1..=page\n",
+        "  --chunks full|random:SEED|list:N,N,...\n"
+        "                         compress: full pages; xorshift64 lengths in 1..=page; or\n"
+        "                         these lengths, cycled (0 = an empty block)\n",
         prog);
     exit(is_help ? 0 : 2);
 }
@@ -184,8 +188,15 @@ static uint64_t rng_next(void)
     return x;
 }
 
+static size_t list_pos;
+
 static size_t next_chunk_len(const struct options *o)
 {
+    if (o->list_len > 0) {
+        size_t n = o->list[list_pos];
+        list_pos = (list_pos + 1) % o->list_len;
+        return n;
+    }
     if (!o->random_chunks)
         return (size_t)o->page;
     return (size_t)(1 + rng_next() % (uint64_t)o->page);
@@ -246,9 +257,9 @@ static int do_compress(const struct options *o)
     for (;;) {
         size_t want = next_chunk_len(o);
         char *src = o->strategy == RING_BUFFER ? inbuf + offset : inbuf + (size_t)index * page;
-        size_t n = read_full(0, src, want);
-        if (n == 0)
-            break;
+        size_t n = want == 0 ? 0 : read_full(0, src, want);
+        if (n == 0 && want != 0)
+            break;   /* end of input (a listed length 0 makes an empty block) */
         int c = hc ? LZ4_compress_HC_continue(hc, src, (char *)out + o->prefix, (int)n, bound)
                    : LZ4_compress_fast_continue(fast, src, (char *)out + o->prefix, (int)n,
                                                 bound, o->accel);
@@ -486,6 +497,7 @@ int main(int argc, char **argv)
             o.accel = (int)parse_long(a, NEXT_ARG(), 1, 65537);
         } else if (strcmp(a, "--chunks") == 0) {
             const char *s = NEXT_ARG();
+            o.list_len = 0;
             if (strcmp(s, "full") == 0) {
                 o.random_chunks = 0;
             } else if (strncmp(s, "random:", 7) == 0) {
@@ -496,8 +508,32 @@ int main(int argc, char **argv)
                     usage("--chunks random:SEED needs a decimal SEED");
                 o.random_chunks = 1;
                 o.seed = seed;
+            } else if (strncmp(s, "list:", 5) == 0) {
+                const char *p = s + 5;
+                size_t cap = 0;
+                for (const char *q = p; *q; q++)
+                    cap += *q == ',';
+                cap += 1;
+                o.list = malloc(cap * sizeof *o.list);
+                if (o.list == NULL)
+                    die("out of memory");
+                for (;;) {
+                    char *end;
+                    errno = 0;
+                    if (*p < '0' || *p > '9')
+                        usage("--chunks list:N,N,... needs decimal lengths");
+                    unsigned long long v = strtoull(p, &end, 10);
+                    if (errno != 0 || v > (unsigned long long)LZ4_MAX_INPUT_SIZE ||
+                        (*end != ',' && *end != '\0'))
+                        usage("--chunks list:N,N,... needs decimal lengths");
+                    o.list[o.list_len++] = (size_t)v;
+                    if (*end == '\0')
+                        break;
+                    p = end + 1;
+                }
+                o.random_chunks = 0;
             } else {
-                usage("--chunks must be full or random:SEED");
+                usage("--chunks must be full, random:SEED or list:N,N,...");
             }
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             help();
@@ -514,6 +550,14 @@ int main(int argc, char **argv)
         usage("--end-marker needs a size prefix (not --prefix 0)");
     if (o.hc_level > 0 && o.accel != 1)
         usage("--accel is for the fast compressor, not --hc");
+    size_t listed = 0;
+    for (size_t k = 0; k < o.list_len; k++) {
+        if (o.list[k] > (size_t)o.page)
+            usage("--chunks list: length %zu is larger than the page", o.list[k]);
+        listed += o.list[k];
+    }
+    if (o.list_len > 0 && listed == 0)
+        usage("--chunks list: needs a length above 0");
     if (o.ring != 0 && o.strategy != RING_BUFFER)
         usage("--ring is only for --strategy ring");
 

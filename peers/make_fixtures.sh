@@ -54,7 +54,8 @@ count=0
 } > MANIFEST
 
 # fx NAME PEER PAGE PREFIX STRATEGY DICT END_MARKER RAW MODE CHUNKS [RING]
-#   MODE: default | hc:LEVEL     CHUNKS: full | random:SEED     RING: ring size (liblz4 ring only)
+#   MODE: default | hc:LEVEL     CHUNKS: full | random:SEED | list:N,...  (0 = an empty block)
+#   RING: ring size (liblz4 ring only)
 fx() {
     local name=$1 peer=$2 page=$3 prefix=$4 strategy=$5 dict=$6 end=$7 raw=$8 mode=$9 chunks=${10}
     local ring=${11:-}
@@ -166,6 +167,7 @@ fx py_w0_p941_binary            pylz4  941     0 double -    0   $B  default  fu
 fx py_w0_p941_runs_rand_d32k    pylz4  941     0 double $D32 0   $R  default  random:9
 fx py_w0_p65536_text            pylz4  65536   0 double -    0   $T  default  full
 fx py_w0_p65536_mixed_rand_hc   pylz4  65536   0 double -    0   $M  hc:9     random:10
+fx py_w2_p941_text_empties      pylz4  941     2 double -    0   $t  default  list:941,0,500,941,941,0,0,300
 fx py_w0_p941_empty             pylz4  941     0 double -    0   $E  default  full
 
 echo "#" >> MANIFEST
@@ -187,6 +189,7 @@ fx c_dbl_w4_p65536_mixed_d100k  liblz4 65536   4 double $D100 0  $M  default  fu
 fx c_dbl_w4_p65536_text_hc      liblz4 65536   4 double -    0   $T  hc:12    full
 fx c_dbl_w4_p100000_mixed_rand  liblz4 100000  4 double -    0   $M  default  random:18
 fx c_dbl_w4_p65536_empty_em     liblz4 65536   4 double -    1   $E  default  full
+fx c_dbl_w4_p4096_binary_empties liblz4 4096  4 double -    0   $B  default  list:4096,4096,0,1000,4095,0
 fx c_dbl_w0_p4096_text          liblz4 4096    0 double -    0   $t  default  full
 fx c_dbl_w0_p65536_mixed_rand_d32k liblz4 65536 0 double $D32 0  $M  default  random:19
 
@@ -205,6 +208,7 @@ fx c_ring_w4_p65536_text        liblz4 65536   4 ring   -    0   $T  default  fu
 fx c_ring_w4_p65536_mixed_rand_em liblz4 65536 4 ring   -    1   $M  default  random:24
 fx c_ring_w4_p65536_text_rand_d32k_hc liblz4 65536 4 ring $D32 0 $T  hc:9     random:25
 fx c_ring_w4_p1024_text_rand_ring9k liblz4 1024 4 ring  -    0   $t  default  random:26 9216
+fx c_ring_w2_p941_text_empties_em liblz4 941   2 ring   -    1   $t  default  list:941,0,17,900,0,0,941
 fx c_ring_w0_p941_text_rand     liblz4 941     0 ring   -    0   $t  default  random:27
 
 echo "make_fixtures.sh: $count fixtures in $OUT" >&2

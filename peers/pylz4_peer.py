@@ -27,7 +27,7 @@ def compress_bound(n):
 
 
 class ChunkLengths:
-    """--chunks: full pages, or xorshift64 lengths in 1..=page.
+    """--chunks: full pages, xorshift64 lengths in 1..=page, or listed lengths (cycled).
 
     xorshift64 with shifts (13, 7, 17); the state starts at SEED + 0x9E3779B97F4A7C15
     (mod 2**64; 1 if that is 0) and a chunk is 1 + next() % page bytes long: the same
@@ -36,12 +36,19 @@ class ChunkLengths:
 
     def __init__(self, spec, page):
         self.page = page
-        if spec == "full":
-            self.state = None
-        else:
+        self.state = None
+        self.list = None
+        if isinstance(spec, list):
+            self.list = spec
+            self.pos = 0
+        elif spec != "full":
             self.state = (spec + 0x9E3779B97F4A7C15) & MASK64 or 1
 
     def next(self):
+        if self.list is not None:
+            n = self.list[self.pos]
+            self.pos = (self.pos + 1) % len(self.list)
+            return n
         if self.state is None:
             return self.page
         x = self.state
@@ -59,7 +66,15 @@ def parse_chunks(s):
         seed = int(s[7:])
         if seed <= MASK64:
             return seed
-    raise argparse.ArgumentTypeError("must be full or random:SEED (SEED a decimal u64)")
+    if s.startswith("list:"):
+        parts = s[5:].split(",")
+        if all(p.isdigit() for p in parts):
+            lengths = [int(p) for p in parts]
+            if sum(lengths) == 0:
+                raise argparse.ArgumentTypeError("list: needs a length above 0")
+            return lengths
+    raise argparse.ArgumentTypeError(
+        "must be full, random:SEED (SEED a decimal u64) or list:N,N,... (decimal lengths)")
 
 
 def int_range(lo, hi):
@@ -105,8 +120,8 @@ def do_compress(args, lz4stream, dictionary):
     while True:
         want = lengths.next()
         chunk = read_exact(inp, want)
-        if not chunk:
-            break
+        if not chunk and want != 0:
+            break   # end of input (a listed length 0 makes an empty block)
         record = comp.compress(chunk)
         if sizes is not None:
             sizes.write("%d\n" % len(record))
@@ -199,7 +214,8 @@ def main(argv):
     p.add_argument("--hc", type=int_range(1, 12), metavar="LEVEL",
                    help="same as --mode high_compression --level LEVEL")
     p.add_argument("--chunks", type=parse_chunks, default="full",
-                   help="full (default) or random:SEED; ignored by decompress")
+                   help="full (default), random:SEED or list:N,N,... (cycled; 0 = an empty "
+                        "block); ignored by decompress")
     args = p.parse_args(argv)
 
     if args.strategy != "double":
@@ -215,6 +231,8 @@ def main(argv):
         p.error("--prefix 0 needs --sizes FILE")
     if args.prefix != 0 and args.sizes is not None:
         p.error("--sizes is only for --prefix 0")
+    if isinstance(args.chunks, list) and max(args.chunks) > args.page:
+        p.error("--chunks list: length %d is larger than the page" % max(args.chunks))
     if args.command == "compress" and args.prefix in (1, 2):
         limit = (1 << (8 * args.prefix)) - 1
         if compress_bound(args.page) > limit:
