@@ -1,0 +1,145 @@
+//! Helpers shared by the fuzz targets: inner readers and writers that misbehave on cue
+//! (short transfers, `Interrupted`, `WouldBlock`), and the mapping of raw fuzz numbers to
+//! option values that favours the interesting small ones.
+
+use std::io::{self, Read, Write};
+
+use lz4_stream::{compress_bound, SizePrefix};
+
+/// What a [`Flaky`] reader or writer does on one call, from one byte of its schedule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fault {
+    /// Transfer as much as asked.
+    None,
+    /// Transfer at most this many bytes (at least 1).
+    Short(usize),
+    /// Fail with `Interrupted`, transferring nothing.
+    Interrupted,
+    /// Fail with `WouldBlock`, transferring nothing.
+    WouldBlock,
+}
+
+/// An inner reader or writer that follows a fault schedule (cycled), over an in-memory buffer.
+/// After a failed call the next one always makes progress, so retrying always terminates.
+pub struct Flaky<T> {
+    /// The bytes: read from the front (a reader) or appended to (a writer).
+    pub inner: T,
+    schedule: Vec<u8>,
+    next: usize,
+    just_failed: bool,
+    /// When set, no more faults (to let `finish` flush without losing the writer).
+    pub calm: bool,
+}
+
+impl<T> Flaky<T> {
+    /// Wraps `inner` with a fault schedule; an empty schedule never fails.
+    pub fn new(inner: T, schedule: Vec<u8>) -> Self {
+        Flaky {
+            inner,
+            schedule,
+            next: 0,
+            just_failed: false,
+            calm: false,
+        }
+    }
+
+    fn fault(&mut self) -> Fault {
+        if self.schedule.is_empty() || self.calm {
+            return Fault::None;
+        }
+        let byte = self.schedule[self.next % self.schedule.len()];
+        self.next = self.next.wrapping_add(1);
+        let fault = match byte % 8 {
+            0..=3 => Fault::None,
+            4 | 5 => Fault::Short(1 + (byte as usize >> 3)),
+            6 => Fault::Interrupted,
+            _ => Fault::WouldBlock,
+        };
+        match fault {
+            Fault::Interrupted | Fault::WouldBlock if self.just_failed => {
+                self.just_failed = false;
+                Fault::Short(1)
+            }
+            Fault::Interrupted | Fault::WouldBlock => {
+                self.just_failed = true;
+                fault
+            }
+            _ => {
+                self.just_failed = false;
+                fault
+            }
+        }
+    }
+
+    fn transfer_len(&mut self, len: usize) -> io::Result<usize> {
+        match self.fault() {
+            Fault::None => Ok(len),
+            Fault::Short(max) => Ok(len.min(max)),
+            Fault::Interrupted => Err(io::ErrorKind::Interrupted.into()),
+            Fault::WouldBlock => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+}
+
+impl Read for Flaky<&[u8]> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let len = self.transfer_len(buf.len())?;
+        self.inner.read(&mut buf[..len])
+    }
+}
+
+impl Write for Flaky<Vec<u8>> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let len = self.transfer_len(buf.len())?;
+        self.inner.extend_from_slice(&buf[..len]);
+        Ok(len)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.transfer_len(0).map(drop)
+    }
+}
+
+/// Whether an error is one that a caller retries (and the crate must survive).
+pub fn is_transient(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+    )
+}
+
+/// Retries `op` while it fails with a transient error.
+pub fn retry<T>(mut op: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+    loop {
+        match op() {
+            Err(err) if is_transient(&err) => continue,
+            result => return result,
+        }
+    }
+}
+
+/// A page size in `1..=max` from a raw number, mostly small (many blocks from little data)
+/// but reaching `max`.
+pub fn page_size(raw: u32, max: usize) -> usize {
+    let value = (raw >> 2) as usize;
+    let limit = match raw % 4 {
+        0 => 256,
+        1 => 4096,
+        2 => 65_536,
+        _ => max,
+    };
+    1 + value % limit.min(max)
+}
+
+/// The size prefixes a writer may use with pages of `page_size` bytes.
+pub fn writer_prefixes(page_size: usize) -> Vec<SizePrefix> {
+    [
+        SizePrefix::OutOfBand,
+        SizePrefix::U8,
+        SizePrefix::U16,
+        SizePrefix::U32,
+    ]
+    .into_iter()
+    .filter(|prefix| compress_bound(page_size) <= prefix.max_block_size())
+    .collect()
+}
