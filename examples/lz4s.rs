@@ -90,9 +90,9 @@ Exit status:
 Errors go to standard error, prefixed with `lz4s: `; corrupt input is reported with the block
 number and the offset of its record, e.g.
     lz4s: decompress: lz4 stream: block 3 at offset 1234: malformed LZ4 block: ...
-When standard output is a pipe that its reader closed (as in `lz4s decompress x | head`),
-lz4s stops quietly with status 1: the output is incomplete, so it is not a success, but there
-is no one to tell.
+When standard output is a broken pipe (its reader is gone, as in `lz4s decompress x | head`),
+lz4s stops quietly with status 1: the output is incomplete, so it is no success, but there is
+no one to tell.
 ";
 
 fn main() -> ExitCode {
