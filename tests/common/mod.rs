@@ -611,7 +611,8 @@ pub struct FaultyReader {
     max_read: usize,
     /// How many times it failed.
     pub failures: usize,
-    calls: usize,
+    /// Calls of `read` so far.
+    pub calls: usize,
 }
 
 impl FaultyReader {
@@ -678,18 +679,20 @@ pub enum Op {
     Flush,
 }
 
-/// Writes covering `total` bytes (split as [`gen_splits`] does), with a flush now and then when
-/// `flushes` is set.
+/// Writes covering `total` bytes (split as [`gen_splits`] does), with up to ~100 flushes here
+/// and there when `flushes` is set.
 pub fn gen_ops(g: &mut Gen, total: usize, page: usize, flushes: bool) -> Vec<Op> {
-    let flush_percent = if flushes { between(g, 1, 40) } else { 0 };
+    let splits = gen_splits(g, total, page);
+    let slots = splits.len() + 1;
+    let wanted = if flushes { between(g, 1, 100) } else { 0 };
     let mut ops = Vec::new();
-    for n in gen_splits(g, total, page) {
-        if chance(g, flush_percent) {
+    for n in splits {
+        if below(g, slots) < wanted {
             ops.push(Op::Flush);
         }
         ops.push(Op::Write(n));
     }
-    if chance(g, flush_percent) {
+    if below(g, slots) < wanted {
         ops.push(Op::Flush);
     }
     ops
