@@ -1070,8 +1070,8 @@ fn liblz4_streams_decode_with_our_reader() {
 /// reader (which keeps 64 KiB) does not. This makes sure (b) covers that case.
 #[test]
 fn liblz4_double_buffer_streams_reach_block_n_minus_2() {
-    // Blocks alternate: a full page of fresh bytes, then a short block repeating the end of
-    // the full page before the previous one.
+    // First pairs of blocks: a full page of fresh bytes, then a short block repeating its end
+    // (block N-1); an even number of blocks, so the last three start in the first page again.
     let page = 4096;
     let mut rng = Rng::new(77);
     let mut data = Vec::new();
