@@ -114,23 +114,47 @@ impl Compressor {
     /// Compresses the first `len` bytes of the page into `dst` (at least
     /// [`record_bound`](Self::record_bound) long) as one record; returns the record's length.
     pub(crate) fn compress_page(&mut self, len: usize, dst: &mut [u8]) -> usize {
-        let width = self.prefix.width();
         let (history, page) = self.window.history_and_page(len);
-        let block = &mut dst[width..];
-        let size = if history.is_empty() {
-            compress_into(page, block)
-        } else {
-            compress_into_with_dict(page, block, history)
-        }
-        // lz4_flex fails only when the output is shorter than `get_maximum_output_size`, and
-        // `record_bound` makes room for that.
-        .expect("record buffer holds lz4_flex's maximum output");
-        debug_assert!(size <= compress_bound(len));
-        write_prefix(self.prefix, size, dst);
+        let size = compress_record(self.prefix, page, history, dst);
         self.window.commit(len, self.ring_window.unwrap_or(len));
         self.window.make_room();
         self.blocks += 1;
-        width + size
+        size
+    }
+
+    /// Whether [`compress_in_place`](Self::compress_in_place) may be used: with the double
+    /// buffer only, whose blocks reference nothing but the block before them.
+    pub(crate) fn can_compress_in_place(&self) -> bool {
+        self.ring_window.is_none()
+    }
+
+    /// Double buffer only: compresses `chunk` (at most a page) where it lies, as the next block,
+    /// into `dst` (at least [`record_bound`](Self::record_bound) long) as one record; returns the
+    /// record's length. `previous` is the block before it when that block lies in the caller's
+    /// memory too (compressed here as well), `None` when it is in the window.
+    ///
+    /// This saves the writer the copy of large writes into the page, but leaves the history
+    /// behind: [`remember`](Self::remember) the last such chunk before anything else.
+    pub(crate) fn compress_in_place(
+        &mut self,
+        chunk: &[u8],
+        previous: Option<&[u8]>,
+        dst: &mut [u8],
+    ) -> usize {
+        debug_assert!(self.can_compress_in_place() && chunk.len() <= self.page_size);
+        let history = match previous {
+            Some(previous) => &previous[previous.len().saturating_sub(WINDOW_SIZE)..],
+            None => self.window.history(),
+        };
+        let size = compress_record(self.prefix, chunk, history, dst);
+        self.blocks += 1;
+        size
+    }
+
+    /// Makes `block`, the latest chunk given to [`compress_in_place`](Self::compress_in_place),
+    /// the history: its last 64 KiB (the double buffer's history is the previous block).
+    pub(crate) fn remember(&mut self, block: &[u8]) {
+        self.window.replace_history(block);
     }
 
     /// The page size: the longest chunk [`compress`](Self::compress) takes.
@@ -147,4 +171,23 @@ impl Compressor {
     pub fn blocks(&self) -> u64 {
         self.blocks
     }
+}
+
+/// Compresses `chunk` with `history` as its dictionary into `dst` (at least
+/// [`Compressor::record_bound`] long) as one record: the prefix, then the block. Returns the
+/// record's length.
+fn compress_record(prefix: SizePrefix, chunk: &[u8], history: &[u8], dst: &mut [u8]) -> usize {
+    let width = prefix.width();
+    let block = &mut dst[width..];
+    let size = if history.is_empty() {
+        compress_into(chunk, block)
+    } else {
+        compress_into_with_dict(chunk, block, history)
+    }
+    // lz4_flex fails only when the output is shorter than `get_maximum_output_size`, and
+    // `record_bound` makes room for that.
+    .expect("record buffer holds lz4_flex's maximum output");
+    debug_assert!(size <= compress_bound(chunk.len()));
+    write_prefix(prefix, size, dst);
+    width + size
 }

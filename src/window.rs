@@ -84,6 +84,15 @@ impl Window {
             .max(self.end - reach.min(WINDOW_SIZE).min(self.end));
     }
 
+    /// Replaces the history with the last 64 KiB of `bytes`, bytes that came right before the
+    /// page (they were compressed where they lay, not in the page).
+    pub(crate) fn replace_history(&mut self, bytes: &[u8]) {
+        let bytes = &bytes[bytes.len().saturating_sub(WINDOW_SIZE)..];
+        self.buf[..bytes.len()].copy_from_slice(bytes);
+        self.start = 0;
+        self.end = bytes.len();
+    }
+
     /// Makes room for a whole page after the history, moving the history to the front of the
     /// buffer if needed. Call only between pages: bytes in the page are not kept.
     pub(crate) fn make_room(&mut self) {
