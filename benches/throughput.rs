@@ -8,9 +8,11 @@
 //!
 //! Figures on a shared machine drift, so what this reports is *ratios* between implementations
 //! measured in the same process on the same data, round after round: every round runs each
-//! implementation once, in turn, so whatever noise the machine makes hits them all alike, and
-//! each implementation's figure is the median of its rounds. MB/s are 10^6 bytes of
-//! *uncompressed* data per second.
+//! implementation once, in turn (each round starting one further on), so whatever noise the
+//! machine makes hits them all alike. An implementation's MB/s is the median over the rounds;
+//! a ratio between two is the median over the rounds of the ratio measured within each round,
+//! which cancels load that drifts from round to round. MB/s are 10^6 bytes of *uncompressed*
+//! data per second.
 //!
 //! Environment variables:
 //! - `LZ4S_BENCH_CORPUS`: the data (default: `../shared/corpus/mixed.bin` beside the crate if
@@ -528,26 +530,54 @@ fn generated(len: usize) -> Vec<u8> {
     data
 }
 
-/// One implementation under measurement: a name and a run returning bytes processed.
+/// One implementation under measurement: a run returning the bytes it processed.
 type Run<'a> = Box<dyn FnMut() -> usize + 'a>;
 
-/// Runs `runs` in turn, `rounds` times; returns each one's median MB/s for `bytes` of data.
-fn measure(rounds: usize, bytes: usize, runs: &mut [Run<'_>]) -> Vec<f64> {
-    let mut seconds = vec![Vec::with_capacity(rounds); runs.len()];
-    for _ in 0..rounds {
-        for (run, times) in runs.iter_mut().zip(&mut seconds) {
+/// The seconds each run took in each round.
+struct Times(Vec<Vec<f64>>);
+
+/// Runs `runs` in turn, `rounds` times, starting each round one run further on (so none always
+/// follows the same one); returns the seconds of every run in every round.
+fn measure(rounds: usize, runs: &mut [Run<'_>]) -> Times {
+    let n = runs.len();
+    let mut seconds = vec![Vec::with_capacity(rounds); n];
+    for round in 0..rounds {
+        for i in (0..n).map(|i| (i + round) % n) {
             let start = Instant::now();
-            black_box(run());
-            times.push(start.elapsed().as_secs_f64());
+            black_box(runs[i]());
+            seconds[i].push(start.elapsed().as_secs_f64());
         }
     }
-    seconds
-        .into_iter()
-        .map(|mut times| {
-            times.sort_by(f64::total_cmp);
-            bytes as f64 / times[times.len() / 2] / 1e6
-        })
-        .collect()
+    Times(seconds)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+impl Times {
+    /// Run `i`'s median throughput in MB/s for `bytes` of data.
+    fn mbps(&self, i: usize, bytes: usize) -> f64 {
+        bytes as f64 / median(self.0[i].clone()) / 1e6
+    }
+
+    /// Run `i`'s throughput over run `j`'s: the median over the rounds of the ratio measured
+    /// within each round, which load that drifts between rounds cancels out of.
+    fn ratio(&self, i: usize, j: usize) -> f64 {
+        median(
+            self.0[i]
+                .iter()
+                .zip(&self.0[j])
+                .map(|(ti, tj)| tj / ti)
+                .collect(),
+        )
+    }
 }
 
 fn page_name(page: usize) -> String {
@@ -569,8 +599,9 @@ fn main() {
     let (data, name) = load_data();
     let len = data.len();
     println!(
-        "data: {name}, {len} bytes; lz4_flex build: {}; rounds: {} (median); MB = 10^6 bytes \
-         of uncompressed data",
+        "data: {name}, {len} bytes; lz4_flex build: {}; rounds: {}; MB/s: median over the \
+         rounds, MB = 10^6 bytes of uncompressed data; ratios: median over the rounds of the \
+         ratio within each round",
         if cfg!(feature = "safe") {
             "safe (default features: lz4_flex safe-encode + safe-decode)"
         } else {
@@ -613,16 +644,20 @@ fn main() {
                     liblz4::compress_double_buffer(data, page, double, &mut slice_out.borrow_mut())
                 }),
             ];
-            measure(config.rounds, len, &mut runs)
+            measure(config.rounds, &mut runs)
         };
         main_rows.push(Row {
             op: "compress",
             page,
-            ours: compress[0],
-            ours_fill_buf: None,
-            bare: compress[1],
-            lzzzz: compress[2],
-            raw: compress[3],
+            ours: compress.mbps(0, len),
+            fill_buf: None,
+            bare: compress.mbps(1, len),
+            lzzzz: compress.mbps(2, len),
+            raw: compress.mbps(3, len),
+            ours_bare: compress.ratio(0, 1),
+            fill_buf_bare: None,
+            ours_lzzzz: compress.ratio(0, 2),
+            ours_raw: compress.ratio(0, 3),
             sizes: Some((ours_len, lzzzz_len, raw_len)),
         });
 
@@ -647,16 +682,20 @@ fn main() {
                 Box::new(|| lzzzz_decompress(stream, page, len)),
                 Box::new(|| liblz4::decompress_contiguous(stream, page, &mut out.borrow_mut())),
             ];
-            measure(config.rounds, len, &mut runs)
+            measure(config.rounds, &mut runs)
         };
         main_rows.push(Row {
             op: "decompress",
             page,
-            ours: decompress[0],
-            ours_fill_buf: Some(decompress[1]),
-            bare: decompress[2],
-            lzzzz: decompress[3],
-            raw: decompress[4],
+            ours: decompress.mbps(0, len),
+            fill_buf: Some(decompress.mbps(1, len)),
+            bare: decompress.mbps(2, len),
+            lzzzz: decompress.mbps(3, len),
+            raw: decompress.mbps(4, len),
+            ours_bare: decompress.ratio(0, 2),
+            fill_buf_bare: Some(decompress.ratio(1, 2)),
+            ours_lzzzz: decompress.ratio(0, 3),
+            ours_raw: decompress.ratio(0, 4),
             sizes: None,
         });
 
@@ -681,7 +720,7 @@ fn main() {
                     }),
                     Box::new(|| ours_compress_small(data, page, 100, Some(4096), flushed_out)),
                 ];
-                measure(config.rounds, len, &mut runs)
+                measure(config.rounds, &mut runs)
             };
             assert_eq!(ours_read_until(&stream, page), len);
             assert_eq!(ours_read_bytes(&stream, page), len);
@@ -692,36 +731,25 @@ fn main() {
                     Box::new(|| ours_read_until(stream, page)),
                     Box::new(|| ours_read_bytes(stream, page)),
                 ];
-                measure(config.rounds, len, &mut runs)
+                measure(config.rounds, &mut runs)
             };
-            small_rows.push(SmallRow {
-                op: "write 100 B",
+            let small_row = |op, times: &Times, i, size| SmallRow {
+                op,
                 page,
-                small: writes[1],
-                big: writes[0],
-                size: small_len,
-            });
-            small_rows.push(SmallRow {
-                op: "write 100 B, flush every 4 KiB",
-                page,
-                small: writes[2],
-                big: writes[0],
-                size: flushed_len,
-            });
-            small_rows.push(SmallRow {
-                op: "read_until(b'\\n')",
-                page,
-                small: reads[1],
-                big: reads[0],
-                size: ours_len,
-            });
-            small_rows.push(SmallRow {
-                op: "read 1 B",
-                page,
-                small: reads[2],
-                big: reads[0],
-                size: ours_len,
-            });
+                small: times.mbps(i, len),
+                big: times.mbps(0, len),
+                ratio: times.ratio(i, 0),
+                size,
+            };
+            small_rows.push(small_row("write 100 B", &writes, 1, small_len));
+            small_rows.push(small_row(
+                "write 100 B, flush every 4 KiB",
+                &writes,
+                2,
+                flushed_len,
+            ));
+            small_rows.push(small_row("read_until(b'\\n')", &reads, 1, ours_len));
+            small_rows.push(small_row("read 1 B", &reads, 2, ours_len));
         }
     }
 
@@ -734,15 +762,19 @@ fn main() {
     }
 }
 
-/// A row of the main table.
+/// A row of the main table: MB/s, and ratios measured within rounds.
 struct Row {
     op: &'static str,
     page: usize,
     ours: f64,
-    ours_fill_buf: Option<f64>,
+    fill_buf: Option<f64>,
     bare: f64,
     lzzzz: f64,
     raw: f64,
+    ours_bare: f64,
+    fill_buf_bare: Option<f64>,
+    ours_lzzzz: f64,
+    ours_raw: f64,
     /// Compressed sizes: ours, liblz4 through lzzzz, liblz4 raw.
     sizes: Option<(usize, usize, usize)>,
 }
@@ -777,15 +809,14 @@ fn print_main_table(rows: &[Row], len: usize) {
             row.op,
             page_name(row.page),
             row.ours,
-            row.ours_fill_buf.map_or_else(dash, |v| format!("{v:.0}")),
+            row.fill_buf.map_or_else(dash, |v| format!("{v:.0}")),
             row.bare,
             row.lzzzz,
             row.raw,
-            row.ours / row.bare,
-            row.ours_fill_buf
-                .map_or_else(dash, |v| format!("{:.3}", v / row.bare)),
-            row.ours / row.lzzzz,
-            row.ours / row.raw,
+            row.ours_bare,
+            row.fill_buf_bare.map_or_else(dash, |v| format!("{v:.3}")),
+            row.ours_lzzzz,
+            row.ours_raw,
             size_ours,
             size_liblz4,
         );
@@ -798,6 +829,7 @@ struct SmallRow {
     page: usize,
     small: f64,
     big: f64,
+    ratio: f64,
     size: usize,
 }
 
@@ -812,7 +844,7 @@ fn print_small_table(rows: &[SmallRow], len: usize) {
             page_name(row.page),
             row.small,
             row.big,
-            row.small / row.big,
+            row.ratio,
             100.0 * row.size as f64 / len as f64,
         );
     }
