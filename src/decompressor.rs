@@ -70,49 +70,46 @@ impl Decompressor {
     /// Decodes `block` into the window; returns how many bytes it decoded to, which are the last
     /// bytes of the history until the next call.
     pub(crate) fn decode(&mut self, block: &[u8]) -> Result<usize, Error> {
-        let at_block = |reason| Error::at_block(reason, self.blocks);
-        if block.is_empty() {
-            return Err(at_block(Reason::EmptyBlock));
-        }
-        check_block_size(block.len(), self.page_size).map_err(at_block)?;
         self.window.make_room();
         let (history, room) = self.window.history_and_room();
-        let decoded = if history.is_empty() {
-            decompress_into(block, room)
-        } else {
-            decompress_into_with_dict(block, room, history)
-        };
-        let len = decoded.map_err(|err| at_block(self.reason(err)))?;
+        let len = decode_block(block, history, room, self.page_size, self.blocks)?;
         self.window.commit(len, WINDOW_SIZE);
         self.blocks += 1;
         Ok(len)
     }
 
+    /// Decodes `block` into `out` (at least a page long) instead of the window, with `history`
+    /// (the last 64 KiB of the stream, kept by the caller) as its dictionary; returns how many
+    /// bytes it decoded to. This saves the reader the copy out of the window for large reads,
+    /// but leaves the window's history behind: [`replace_history`](Self::replace_history)
+    /// before the next [`decode`](Self::decode).
+    pub(crate) fn decode_outside(
+        &mut self,
+        block: &[u8],
+        history: &[u8],
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
+        debug_assert!(history.len() == WINDOW_SIZE);
+        let len = decode_block(
+            block,
+            history,
+            &mut out[..self.page_size],
+            self.page_size,
+            self.blocks,
+        )?;
+        self.blocks += 1;
+        Ok(len)
+    }
+
+    /// Makes the last 64 KiB of `bytes`, the stream decoded so far, the history (after
+    /// [`decode_outside`](Self::decode_outside)).
+    pub(crate) fn replace_history(&mut self, bytes: &[u8]) {
+        self.window.replace_history(bytes);
+    }
+
     /// The bytes of the latest block, `len` long (as `decode` returned).
     pub(crate) fn recent(&self, len: usize) -> &[u8] {
         self.window.recent(len)
-    }
-
-    /// Why lz4_flex refused a block, in this crate's terms.
-    fn reason(&self, err: DecompressError) -> Reason {
-        match err {
-            DecompressError::OutputTooSmall { .. } => Reason::PageOverflow {
-                page_size: self.page_size,
-            },
-            DecompressError::OffsetOutOfBounds => Reason::BeyondHistory,
-            DecompressError::OffsetZero => Reason::Malformed {
-                detail: "a match has offset 0",
-            },
-            DecompressError::LiteralOutOfBounds => Reason::Malformed {
-                detail: "a literal run goes past the end of the block",
-            },
-            DecompressError::ExpectedAnotherByte => Reason::Malformed {
-                detail: "the block ends inside a sequence",
-            },
-            _ => Reason::Malformed {
-                detail: "the block does not decode",
-            },
-        }
     }
 
     /// The page size: the most bytes one block may decode to.
@@ -129,5 +126,47 @@ impl Decompressor {
     /// dictionary before it), or all of it if shorter.
     pub fn history(&self) -> &[u8] {
         self.window.history()
+    }
+}
+
+/// Decodes `block` (block number `blocks`) into `room` (a page) with `history` as its
+/// dictionary; returns how many bytes it decoded to.
+fn decode_block(
+    block: &[u8],
+    history: &[u8],
+    room: &mut [u8],
+    page_size: usize,
+    blocks: u64,
+) -> Result<usize, Error> {
+    let at_block = |reason| Error::at_block(reason, blocks);
+    if block.is_empty() {
+        return Err(at_block(Reason::EmptyBlock));
+    }
+    check_block_size(block.len(), page_size).map_err(at_block)?;
+    let decoded = if history.is_empty() {
+        decompress_into(block, room)
+    } else {
+        decompress_into_with_dict(block, room, history)
+    };
+    decoded.map_err(|err| at_block(reason(err, page_size)))
+}
+
+/// Why lz4_flex refused a block, in this crate's terms.
+fn reason(err: DecompressError, page_size: usize) -> Reason {
+    match err {
+        DecompressError::OutputTooSmall { .. } => Reason::PageOverflow { page_size },
+        DecompressError::OffsetOutOfBounds => Reason::BeyondHistory,
+        DecompressError::OffsetZero => Reason::Malformed {
+            detail: "a match has offset 0",
+        },
+        DecompressError::LiteralOutOfBounds => Reason::Malformed {
+            detail: "a literal run goes past the end of the block",
+        },
+        DecompressError::ExpectedAnotherByte => Reason::Malformed {
+            detail: "the block ends inside a sequence",
+        },
+        _ => Reason::Malformed {
+            detail: "the block does not decode",
+        },
     }
 }

@@ -7,7 +7,9 @@
 //! later turns out not to be one, as on a growing file) loses nothing: the next call goes on.
 //!
 //! The block is decoded by the [`Decompressor`] into its window, and [`BufRead::fill_buf`] hands
-//! out that page in place. Memory is bounded by the options: the window (64 KiB of history, a
+//! out that page in place. A `read` into a buffer with room for whole pages fills it with whole
+//! blocks, and decodes them straight into it once it holds 64 KiB of history, which saves
+//! copying them out of the window. Memory is bounded by the options: the window (64 KiB of history, a
 //! page, some spare room) and one compressed block, whose buffer grows only as the block's bytes
 //! actually arrive, so a lying prefix costs nothing.
 //!
@@ -18,7 +20,7 @@ use std::io::{self, BufRead, Read};
 
 use crate::decompressor::Decompressor;
 use crate::error::{Error, Reason};
-use crate::options::{SizePrefix, StreamOptions};
+use crate::options::{SizePrefix, StreamOptions, WINDOW_SIZE};
 use crate::record::{check_block_size, read_prefix, MAX_PREFIX_WIDTH};
 
 /// The first allocation for a block's bytes; the buffer then doubles as bytes arrive.
@@ -79,6 +81,9 @@ pub struct Lz4StreamReader<R: Read> {
     done: bool,
     /// The error that ended the stream, returned again by every later call.
     failed: Option<Error>,
+    /// An error of the inner reader that came after a `read` had served bytes (see
+    /// `read_blocks`): the next call returns it, before anything else.
+    deferred: Option<io::Error>,
 }
 
 impl<R: Read> Lz4StreamReader<R> {
@@ -134,6 +139,7 @@ impl<R: Read> Lz4StreamReader<R> {
             record_offset: 0,
             done: false,
             failed: None,
+            deferred: None,
         })
     }
 
@@ -166,13 +172,101 @@ impl<R: Read> Lz4StreamReader<R> {
 
     /// Reads and decodes the next record. `Ok(false)` at the end of the stream.
     fn next_block(&mut self) -> io::Result<bool> {
+        let Some(size) = self.fetch_block()? else {
+            return Ok(false);
+        };
+        match self.decompressor.decode(&self.block[..size]) {
+            Ok(len) => {
+                self.decoded = len;
+                self.consumed = 0;
+            }
+            Err(err) => return Err(self.decode_failed(err)),
+        }
+        self.record_done(size);
+        Ok(true)
+    }
+
+    /// Serves a `read` into a buffer with room for a whole page or more, while no decoded byte
+    /// is waiting: decodes as many whole blocks as fit, and once 64 KiB of the stream are in
+    /// `buf`, decodes the next ones straight into it, with its last 64 KiB as their history,
+    /// instead of into the window and then out of it (which saves copying what they decode to;
+    /// one copy of `buf`'s last 64 KiB into the window then keeps the history). An error after
+    /// some bytes were served ends the call early: a corrupt block's is returned by the next
+    /// call (as always), and so is the inner reader's, kept in `deferred` meanwhile.
+    fn read_blocks(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let page_size = self.decompressor.page_size();
+        self.decoded = 0;
+        self.consumed = 0;
+        let mut pos = 0;
+        let mut history_in_buf = false;
+        while buf.len() - pos >= page_size && !self.done && self.failed.is_none() {
+            let size = match self.fetch_block() {
+                Ok(Some(size)) => size,
+                Ok(None) => break,
+                Err(err) if pos == 0 => return Err(err),
+                Err(err) => {
+                    self.deferred = Some(err);
+                    break;
+                }
+            };
+            let block = &self.block[..size];
+            let decoded = if pos >= WINDOW_SIZE {
+                history_in_buf = true;
+                let (before, after) = buf.split_at_mut(pos);
+                let history = &before[pos - WINDOW_SIZE..];
+                self.decompressor.decode_outside(block, history, after)
+            } else {
+                self.decompressor.decode(block).map(|len| {
+                    buf[pos..pos + len].copy_from_slice(self.decompressor.recent(len));
+                    len
+                })
+            };
+            match decoded {
+                Ok(len) => {
+                    self.record_done(size);
+                    pos += len;
+                }
+                Err(err) => {
+                    let err = self.decode_failed(err);
+                    if pos == 0 {
+                        return Err(err);
+                    }
+                    break;
+                }
+            }
+        }
+        if history_in_buf {
+            self.decompressor
+                .replace_history(&buf[pos - WINDOW_SIZE..pos]);
+        }
+        Ok(pos)
+    }
+
+    /// Records a block that did not decode as the end of the stream and returns its error.
+    fn decode_failed(&mut self, err: Error) -> io::Error {
+        let err = err.with_offset(self.record_offset);
+        self.failed = Some(err.clone());
+        err.into()
+    }
+
+    /// Moves past the record whose block of `size` bytes has decoded.
+    fn record_done(&mut self, size: usize) {
+        self.record_offset += (self.prefix.width() + size) as u64;
+        self.block_size = None;
+        self.block_got = 0;
+        self.prefix_got = 0;
+    }
+
+    /// Reads the next record's block into `block`; returns its size, or `None` at the end of
+    /// the stream (and sets `done`).
+    fn fetch_block(&mut self) -> io::Result<Option<usize>> {
         let size = match self.block_size {
             Some(size) => size,
             None => match self.read_size()? {
                 Some(size) => size,
                 None => {
                     self.done = true;
-                    return Ok(false);
+                    return Ok(None);
                 }
             },
         };
@@ -195,22 +289,7 @@ impl<R: Read> Lz4StreamReader<R> {
                 n => self.block_got += n,
             }
         }
-        match self.decompressor.decode(&self.block[..size]) {
-            Ok(len) => {
-                self.decoded = len;
-                self.consumed = 0;
-            }
-            Err(err) => {
-                let err = err.with_offset(self.record_offset);
-                self.failed = Some(err.clone());
-                return Err(err.into());
-            }
-        }
-        self.record_offset += (self.prefix.width() + size) as u64;
-        self.block_size = None;
-        self.block_got = 0;
-        self.prefix_got = 0;
-        Ok(true)
+        Ok(Some(size))
     }
 
     /// Reads the next record's size (from its prefix or the out-of-band list) and checks it.
@@ -264,6 +343,9 @@ impl<R: Read> Lz4StreamReader<R> {
 
 impl<R: Read> BufRead for Lz4StreamReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if let Some(err) = self.deferred.take() {
+            return Err(err);
+        }
         while self.consumed == self.decoded {
             if let Some(err) = &self.failed {
                 return Err(err.clone().into());
@@ -285,6 +367,13 @@ impl<R: Read> Read for Lz4StreamReader<R> {
         if buf.is_empty() {
             return Ok(0);
         }
+        if self.consumed == self.decoded
+            && buf.len() >= self.decompressor.page_size()
+            && self.deferred.is_none()
+            && self.failed.is_none()
+        {
+            return self.read_blocks(buf);
+        }
         let available = self.fill_buf()?;
         let n = available.len().min(buf.len());
         buf[..n].copy_from_slice(&available[..n]);
@@ -302,5 +391,173 @@ impl<R: Read + fmt::Debug> fmt::Debug for Lz4StreamReader<R> {
             .field("record_offset", &self.record_offset)
             .field("done", &self.done)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Lz4StreamWriter, Strategy};
+    use std::io::Write;
+
+    /// Data with matches up to 60 KiB back: a 30 KiB random chunk and its variations.
+    fn far_matching_data(len: usize) -> Vec<u8> {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let chunk: Vec<u8> = (0..30_000).map(|_| next() as u8).collect();
+        let mut data = Vec::with_capacity(len);
+        while data.len() < len {
+            let at = (next() % 20_000) as usize;
+            data.extend_from_slice(&chunk[at..at + 1 + (next() % 9_000) as usize]);
+            data.push(next() as u8);
+        }
+        data.truncate(len);
+        data
+    }
+
+    /// Small pages, blocks reaching 64 KiB back across many blocks (a ring buffer), read with
+    /// buffers of every kind: whole blocks go to the buffer, through the window first and then
+    /// straight, and the history stays right across calls, `fill_buf` and small reads.
+    #[test]
+    fn large_reads_keep_the_history() {
+        let data = far_matching_data(600_000);
+        let opts = StreamOptions::new()
+            .page_size(1000)
+            .strategy(Strategy::RingBuffer { window: 65_536 });
+        let mut writer = Lz4StreamWriter::with_options(Vec::new(), &opts).unwrap();
+        writer.write_all(&data).unwrap();
+        let stream = writer.finish().unwrap();
+        assert!(
+            stream.len() < data.len() / 3,
+            "the blocks reference far back"
+        );
+
+        let sizes = [
+            100_000,
+            999,
+            1000,
+            70_000,
+            65_536 + 1000,
+            3,
+            200_000,
+            1 << 20,
+        ];
+        let mut reader = Lz4StreamReader::with_options(&stream[..], &opts).unwrap();
+        let mut decoded = Vec::new();
+        for call in 0.. {
+            let mut buf = vec![0; sizes[call % sizes.len()]];
+            let n = if call % 5 == 4 {
+                let available = reader.fill_buf().unwrap();
+                let n = available.len().min(7);
+                buf[..n].copy_from_slice(&available[..n]);
+                reader.consume(n);
+                n
+            } else {
+                reader.read(&mut buf).unwrap()
+            };
+            if n == 0 {
+                break;
+            }
+            decoded.extend_from_slice(&buf[..n]);
+        }
+        assert!(decoded == data);
+    }
+
+    /// A corrupt block met during a large read: the read serves the blocks before it, and the
+    /// next call (and every later one) returns the error, `InvalidData` with its reason.
+    #[test]
+    fn large_read_stops_before_a_corrupt_block() {
+        let data = far_matching_data(300_000);
+        let opts = StreamOptions::new().page_size(4096);
+        let mut writer = Lz4StreamWriter::with_options(Vec::new(), &opts).unwrap();
+        writer.write_all(&data).unwrap();
+        let mut stream = writer.finish().unwrap();
+        // Find the 30th record and make its first match reach before the stream's start.
+        let mut at = 0;
+        for _ in 0..30 {
+            at += 4 + read_prefix(&stream[at..at + 4]);
+        }
+        let size = read_prefix(&stream[at..at + 4]);
+        stream[at + 4..at + 4 + size].fill(0xFF);
+        let mut reader = Lz4StreamReader::with_options(&stream[..], &opts).unwrap();
+        let mut buf = vec![0; 1 << 20];
+        let n = reader.read(&mut buf).unwrap();
+        assert_eq!(n, 30 * 4096);
+        assert!(buf[..n] == data[..n]);
+        for _ in 0..2 {
+            let err = reader.read(&mut buf).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+            let inner = err.into_inner().unwrap().downcast::<Error>().unwrap();
+            assert!(
+                matches!(
+                    inner.reason(),
+                    Reason::Malformed { .. } | Reason::PageOverflow { .. } | Reason::BeyondHistory
+                ),
+                "{inner}"
+            );
+            assert_eq!(inner.block(), Some(30));
+        }
+    }
+
+    /// Serves `data` in pieces of at most `max`, failing once with `Other` at byte `fail_at`.
+    struct FailsOnce<'a> {
+        data: &'a [u8],
+        fail_at: usize,
+        at: usize,
+        failed: bool,
+    }
+
+    impl Read for FailsOnce<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.at == self.fail_at && !self.failed {
+                self.failed = true;
+                return Err(io::Error::other("injected"));
+            }
+            let end = if self.at < self.fail_at && !self.failed {
+                self.fail_at
+            } else {
+                self.data.len()
+            };
+            let n = buf.len().min(end - self.at);
+            buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    /// The inner reader fails inside a large read, after blocks were served: the read returns
+    /// them, the next call returns the error untouched, and the one after goes on losing nothing.
+    #[test]
+    fn large_read_defers_the_inner_readers_error() {
+        let data = far_matching_data(300_000);
+        let opts = StreamOptions::new().page_size(4096);
+        let mut writer = Lz4StreamWriter::with_options(Vec::new(), &opts).unwrap();
+        writer.write_all(&data).unwrap();
+        let stream = writer.finish().unwrap();
+        for fail_at in [stream.len() / 2, stream.len() / 2 + 1, stream.len() - 1] {
+            let inner = FailsOnce {
+                data: &stream,
+                fail_at,
+                at: 0,
+                failed: false,
+            };
+            let mut reader = Lz4StreamReader::with_options(inner, &opts).unwrap();
+            let mut buf = vec![0; 1 << 20];
+            let n = reader.read(&mut buf).unwrap();
+            assert!(n > 0 && n < data.len());
+            let err = reader.read(&mut buf).unwrap_err();
+            assert_eq!(
+                (err.kind(), err.to_string()),
+                (io::ErrorKind::Other, "injected".into())
+            );
+            let mut decoded = buf[..n].to_vec();
+            reader.read_to_end(&mut decoded).unwrap();
+            assert!(decoded == data, "fail at {fail_at}");
+        }
     }
 }
