@@ -17,13 +17,16 @@
 //! sizes: the peer's `--sizes` file, our `take_block_sizes` / `with_block_sizes`); page sizes
 //! 1, 64, 200, 941, 8 KiB, 64 KiB and 1 MiB where the width allows them; the double-buffer and
 //! (liblz4 only) ring-buffer strategies; with and without a dictionary (32 KiB, and 100 KiB,
-//! longer than the window); with and without an end marker (liblz4 only); full pages and chunks
-//! shorter than a page (the peer's `--chunks random:SEED`; our writer flushed at random
-//! points); the peers' HC compressors; text, binary records, runs, random bytes, a mix and
-//! empty input, long enough that matches cross blocks. Plus streams in which liblz4's
-//! double-buffer encoder references the tail of block N-2 (SPEC 1.1, the fixtures'
-//! `refs-block-n-2`): the test first shows that a double-buffer decoder with pages twice as
-//! large fails on them, then that our reader decodes them.
+//! longer than the window); with and without an end marker (liblz4 only); full pages (our
+//! writer fed in 10,007-byte writes, or all in one write) and chunks shorter than a page (the
+//! peer's `--chunks random:SEED`; our writer flushed at random points); the peers' HC
+//! compressors; text, binary records, runs, random bytes, a mix and empty input, long enough
+//! that matches cross blocks. Plus streams in which liblz4's double-buffer encoder references
+//! the tail of block N-2 (SPEC 1.1, the fixtures' `refs-block-n-2`): the test checks that the
+//! writing peer's double-buffer decoder with pages twice as large fails on them (so they do
+//! need block N-2), and that our reader decodes them, with the writer's page size and with
+//! pages twice as large. A failed crossing (wrong bytes, an error, a peer's non-zero exit, a
+//! panic) is reported with its settings and the first differing offset, and the test goes on.
 //!
 //! Peers are found at `$LZ4S_PEER_C` (default `<repo>/target/peers/lz4peer`) and `$LZ4S_PYTHON`
 //! (default `<repo>/.venv-peers/bin/python`, which must `import lz4.stream`); `bash
@@ -44,6 +47,7 @@ use std::fmt;
 use std::fs;
 use std::io::Read;
 use std::io::Write;
+use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -327,6 +331,9 @@ struct Crossing {
     /// A refs-block-n-2 stream: also check that a double-buffer decoder with pages twice as
     /// large fails on it.
     n2_probe: bool,
+    /// Us -> peer with full pages: the size of our writes (`usize::MAX`: all in one write,
+    /// whose whole pages the writer may compress where they lie).
+    write_piece: usize,
 }
 
 impl Crossing {
@@ -346,6 +353,7 @@ impl Crossing {
             kind: Kind::Text,
             len: 0,
             n2_probe: false,
+            write_piece: 10_007,
         }
     }
 
@@ -390,6 +398,9 @@ impl fmt::Display for Crossing {
             f.write_str(" end-marker")?;
         }
         match (&self.chunks, self.direction) {
+            (Chunks::Full, Direction::UsToPeer) if self.write_piece == usize::MAX => {
+                f.write_str(" one write")?
+            }
             (Chunks::Full, _) => {}
             (Chunks::Random(seed), Direction::PeerToUs) => write!(f, " --chunks random:{seed}")?,
             (Chunks::Random(seed), Direction::UsToPeer) => write!(f, " random flushes({seed})")?,
@@ -451,7 +462,7 @@ const KINDS: [Kind; 11] = [
 /// The whole matrix; see the module documentation.
 fn matrix() -> Vec<Crossing> {
     let mut out = Vec::new();
-    let (mut k, mut group) = (0usize, 0usize);
+    let (mut k, mut group, mut full) = (0usize, 0usize, 0usize);
     for peer in [Peer::C, Peer::Python] {
         for direction in [Direction::PeerToUs, Direction::UsToPeer] {
             for width in [1, 2, 4, 0] {
@@ -473,6 +484,11 @@ fn matrix() -> Vec<Crossing> {
                             c.len = length_for(page);
                             if variant & 1 == 1 {
                                 c.chunks = Chunks::Random(k as u64);
+                            } else {
+                                full += 1;
+                                if full % 3 == 0 {
+                                    c.write_piece = usize::MAX;
+                                }
                             }
                             if variant & 2 == 2 {
                                 c.dict = if group % 2 == 0 {
@@ -496,6 +512,7 @@ fn matrix() -> Vec<Crossing> {
                             if big {
                                 c.kind = Kind::Text;
                                 c.len = 2_500_000;
+                                c.write_piece = usize::MAX;
                             }
                             if c.kind == Kind::Empty {
                                 c.len = 0;
@@ -884,7 +901,7 @@ fn cross(peers: &Peers, inputs: &mut Inputs, crossing: &Crossing, id: usize) -> 
             Ok(())
         }
         Direction::UsToPeer => {
-            let (stream, sizes) = write_ours(&opts, data, &crossing.chunks)
+            let (stream, sizes) = write_ours(&opts, data, &crossing.chunks, crossing.write_piece)
                 .map_err(|err| format!("our writer: {err}"))?;
             fs::write(&stream_path, &stream).map_err(|err| err.to_string())?;
             if crossing.width == 0 {
@@ -924,13 +941,14 @@ fn read_ours(opts: &StreamOptions, stream: &[u8], sizes_path: &Path) -> Result<V
     Ok(decoded)
 }
 
-/// Compresses `data` with our writer: in odd-sized writes for full pages, or in random pieces
+/// Compresses `data` with our writer: in writes of `piece` bytes for full pages, or in random pieces
 /// with flushes at random points (shorter blocks). Returns the stream and, for out-of-band
 /// prefixes, the block sizes.
 fn write_ours(
     opts: &StreamOptions,
     data: &[u8],
     chunks: &Chunks,
+    piece: usize,
 ) -> std::io::Result<(Vec<u8>, Vec<usize>)> {
     let mut writer = Lz4StreamWriter::with_options(Vec::new(), opts)?;
     let page = opts.get_page_size();
@@ -939,7 +957,10 @@ fn write_ours(
             let mut rng = Rng::new(*seed);
             let mut rest = data;
             while !rest.is_empty() {
-                let n = (1 + rng.below(page + page / 2)).min(rest.len());
+                // Mostly less than a page, sometimes several pages (which may start when the
+                // page is empty, right after a flush).
+                let most = if rng.below(4) == 0 { 3 * page } else { page };
+                let n = (1 + rng.below(most)).min(rest.len());
                 writer.write_all(&rest[..n])?;
                 rest = &rest[n..];
                 if rng.below(5) < 2 {
@@ -948,7 +969,7 @@ fn write_ours(
             }
         }
         _ => {
-            for piece in data.chunks(10_007) {
+            for piece in data.chunks(piece.max(1)) {
                 writer.write_all(piece)?;
             }
         }
@@ -1013,7 +1034,12 @@ fn peer_crossings() {
             continue;
         }
         let t = Instant::now();
-        match cross(&peers, &mut inputs, crossing, id) {
+        // A panic (in our writer or reader, which must never panic) fails this crossing only.
+        let result = panic::catch_unwind(AssertUnwindSafe(|| {
+            cross(&peers, &mut inputs, crossing, id)
+        }))
+        .unwrap_or_else(|_| Err("panicked (see the message above)".to_string()));
+        match result {
             Ok(()) => passed += 1,
             Err(why) => {
                 failed += 1;
