@@ -334,6 +334,9 @@ struct Crossing {
     /// Us -> peer with full pages: the size of our writes (`usize::MAX`: all in one write,
     /// whose whole pages the writer may compress where they lie).
     write_piece: usize,
+    /// Peer -> us: the size of the buffer our reader reads into (0: `read_to_end`). Reads into
+    /// a buffer with room for whole pages decode straight into it.
+    read_piece: usize,
 }
 
 impl Crossing {
@@ -354,6 +357,7 @@ impl Crossing {
             len: 0,
             n2_probe: false,
             write_piece: 10_007,
+            read_piece: 0,
         }
     }
 
@@ -411,6 +415,9 @@ impl fmt::Display for Crossing {
         }
         if self.n2_probe {
             f.write_str(" [refs-block-n-2]")?;
+        }
+        if self.direction == Direction::PeerToUs && self.read_piece > 0 {
+            write!(f, " reads of {}", self.read_piece)?;
         }
         write!(f, ", {} {} bytes", self.kind, self.len)
     }
@@ -502,6 +509,9 @@ fn matrix() -> Vec<Crossing> {
                             if direction == Direction::PeerToUs && k % 3 == 0 {
                                 c.hc = Some([4, 9, 12][k / 3 % 3]);
                             }
+                            if direction == Direction::PeerToUs {
+                                c.read_piece = [0, 4093, 300_007][k / 2 % 3];
+                            }
                             // A few megabytes through 1 MiB pages, twice in all.
                             let big = page == 1 << 20
                                 && variant == 0
@@ -513,6 +523,7 @@ fn matrix() -> Vec<Crossing> {
                                 c.kind = Kind::Text;
                                 c.len = 2_500_000;
                                 c.write_piece = usize::MAX;
+                                c.read_piece = 4 << 20;
                             }
                             if c.kind == Kind::Empty {
                                 c.len = 0;
@@ -565,6 +576,11 @@ fn extra_crossings() -> Vec<Crossing> {
     let mut hc = n2(Peer::Python, 1, 200, "200,200,50", Dict::None, false);
     hc.hc = Some(9);
     out.push(hc);
+    // Reads: to the end, small buffers, buffers our reader decodes whole blocks straight into
+    // (with the history, block N-2 included, in the buffer).
+    for (i, c) in out.iter_mut().enumerate() {
+        c.read_piece = [0, 4093, 300_007][i % 3];
+    }
 
     // lz4's own ring example: a ring of 8 KiB plus a page (less history than 64 KiB).
     let mut small_ring = Crossing::new(Peer::C, Direction::PeerToUs, 4, 1024);
@@ -887,14 +903,14 @@ fn cross(peers: &Peers, inputs: &mut Inputs, crossing: &Crossing, id: usize) -> 
                 }
             }
             let stream = run(cmd, data_path)?;
-            let decoded = read_ours(&opts, &stream, &sizes_path)?;
+            let decoded = read_ours(&opts, &stream, &sizes_path, crossing.read_piece)?;
             compare(&decoded, data).map_err(|err| format!("our reader: {err}"))?;
             if crossing.n2_probe {
                 fs::write(&stream_path, &stream).map_err(|err| err.to_string())?;
                 probe_n2(peers, crossing, &stream_path, &sizes_path, dict_path, data)?;
                 // A reader with a larger page decodes it too (SPEC 1.2).
                 let wide = opts.clone().page_size(crossing.page * 2);
-                let decoded = read_ours(&wide, &stream, &sizes_path)?;
+                let decoded = read_ours(&wide, &stream, &sizes_path, crossing.read_piece)?;
                 compare(&decoded, data)
                     .map_err(|err| format!("our reader with pages twice as large: {err}"))?;
             }
@@ -920,16 +936,22 @@ fn cross(peers: &Peers, inputs: &mut Inputs, crossing: &Crossing, id: usize) -> 
 }
 
 /// Decodes a peer's stream with our reader, and checks that the reader took all of it.
-fn read_ours(opts: &StreamOptions, stream: &[u8], sizes_path: &Path) -> Result<Vec<u8>, String> {
+/// `piece` is the size of the buffer it reads into (0: `read_to_end`).
+fn read_ours(
+    opts: &StreamOptions,
+    stream: &[u8],
+    sizes_path: &Path,
+    piece: usize,
+) -> Result<Vec<u8>, String> {
     let mut input = stream;
     let mut decoded = Vec::new();
     let result = if opts.get_size_prefix() == SizePrefix::OutOfBand {
         let sizes = parse_sizes(sizes_path)?;
         Lz4StreamReader::with_block_sizes(&mut input, opts, sizes)
-            .and_then(|mut reader| reader.read_to_end(&mut decoded))
+            .and_then(|reader| drain(reader, piece, &mut decoded))
     } else {
         Lz4StreamReader::with_options(&mut input, opts)
-            .and_then(|mut reader| reader.read_to_end(&mut decoded))
+            .and_then(|reader| drain(reader, piece, &mut decoded))
     };
     result.map_err(|err| format!("our reader failed: {err} (after {} bytes)", decoded.len()))?;
     if !input.is_empty() {
@@ -939,6 +961,21 @@ fn read_ours(opts: &StreamOptions, stream: &[u8], sizes_path: &Path) -> Result<V
         ));
     }
     Ok(decoded)
+}
+
+/// Reads `reader` to its end into `out`: by `read_to_end` (`piece` 0), or by reads into a
+/// buffer of `piece` bytes.
+fn drain(mut reader: impl Read, piece: usize, out: &mut Vec<u8>) -> std::io::Result<()> {
+    if piece == 0 {
+        return reader.read_to_end(out).map(drop);
+    }
+    let mut buf = vec![0; piece];
+    loop {
+        match reader.read(&mut buf)? {
+            0 => return Ok(()),
+            n => out.extend_from_slice(&buf[..n]),
+        }
+    }
 }
 
 /// Compresses `data` with our writer: in writes of `piece` bytes for full pages, or in random pieces
