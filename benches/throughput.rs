@@ -34,6 +34,9 @@
 //!   place, each with the previous page as its dictionary, into one preallocated buffer with a
 //!   4-byte prefix per block: the least any adapter must do. Its output is checked to be the
 //!   same bytes as ours.
+//! - `bare + io`: the same loop, compressing each page into a record buffer and handing the
+//!   record over through `Write` (to a `Vec`, reserved beforehand): the least any adapter behind
+//!   `Write` must do (it cannot compress into its caller's memory).
 //! - `liblz4`: liblz4's `LZ4_compress_fast_continue` through `lzzzz::lz4::Compressor::next`,
 //!   given each page of the data in place. Layout: lzzzz calls `LZ4_saveDict` after every block,
 //!   which copies the block's last 64 KiB (the whole block for smaller pages) into lzzzz's own
@@ -52,6 +55,9 @@
 //! - `ours fill_buf`: `BufRead::fill_buf` / `consume`, the bytes used in place (not copied).
 //! - `bare`: a loop of `lz4_flex::block::decompress_into_with_dict` into one large buffer, each
 //!   block decoded right after the previous one, with the 64 KiB before it as the dictionary.
+//! - `bare + io`: the same loop, each block first read through `Read` (from the stream in
+//!   memory) into a block buffer: the least any adapter over `Read` must do (it cannot decode
+//!   from its inner reader's memory).
 //! - `liblz4`: `lzzzz::lz4::Decompressor::next`, the bytes used in place. Layout: lzzzz decodes
 //!   into a list of `Vec`s it allocates as it goes (at least 8 KiB, at least a block each) and
 //!   drops the oldest once 64 KiB of history remain, so a block is decoded against its
@@ -302,6 +308,27 @@ fn bare_compress(data: &[u8], page: usize, out: &mut [u8]) -> usize {
     pos
 }
 
+/// The bare loop, its records handed over through `Write` (appended to `out`, reserved
+/// beforehand) from a record buffer: the least an adapter behind `Write` must do.
+fn bare_compress_io(data: &[u8], page: usize, record: &mut [u8], out: &mut Vec<u8>) -> usize {
+    out.clear();
+    let mut previous: &[u8] = &[];
+    for chunk in data.chunks(page) {
+        let block = &mut record[4..];
+        let n = if previous.is_empty() {
+            compress_into(chunk, block)
+        } else {
+            let dict = &previous[previous.len().saturating_sub(WINDOW)..];
+            compress_into_with_dict(chunk, block, dict)
+        }
+        .unwrap();
+        record[..4].copy_from_slice(&(n as u32).to_le_bytes());
+        out.write_all(&record[..4 + n]).unwrap();
+        previous = chunk;
+    }
+    out.len()
+}
+
 /// liblz4 through lzzzz's streaming compressor (layout: see the module documentation).
 fn lzzzz_compress(data: &[u8], page: usize, out: &mut [u8]) -> usize {
     let mut compressor = lzzzz::lz4::Compressor::new().unwrap();
@@ -389,6 +416,33 @@ fn bare_decompress(stream: &[u8], page: usize, out: &mut [u8]) -> usize {
         .unwrap();
         pos += n;
         at += 4 + size;
+    }
+    pos
+}
+
+/// The bare loop, each block read through `Read` into a block buffer first: the least an
+/// adapter over `Read` must do.
+fn bare_decompress_io(stream: &[u8], page: usize, block: &mut Vec<u8>, out: &mut [u8]) -> usize {
+    let mut input = stream;
+    let mut pos = 0;
+    let mut prefix = [0u8; 4];
+    while !input.is_empty() {
+        input.read_exact(&mut prefix).unwrap();
+        let size = u32::from_le_bytes(prefix) as usize;
+        if block.len() < size {
+            block.resize(size, 0);
+        }
+        input.read_exact(&mut block[..size]).unwrap();
+        let (before, after) = out.split_at_mut(pos);
+        let room_len = page.min(after.len());
+        let room = &mut after[..room_len];
+        let n = if pos == 0 {
+            decompress_into(&block[..size], room)
+        } else {
+            decompress_into_with_dict(&block[..size], room, &before[pos.saturating_sub(WINDOW)..])
+        }
+        .unwrap();
+        pos += n;
     }
     pos
 }
@@ -632,13 +686,25 @@ fn main() {
         let stream = vec_out.clone();
         assert_eq!(stream.len(), ours_len);
 
+        let mut record = vec![0u8; 4 + get_maximum_output_size(page)];
+        assert_eq!(
+            bare_compress_io(&data, page, &mut record, &mut vec_out),
+            ours_len
+        );
+        assert!(vec_out == stream);
         let compress = {
-            let (data, vec_out, slice_out, double) =
-                (&data, &mut vec_out, &mut slice_out, &mut double);
+            let (data, vec_out, slice_out, double, record) = (
+                &data,
+                std::cell::RefCell::new(&mut vec_out),
+                &mut slice_out,
+                &mut double,
+                &mut record,
+            );
             let slice_out = std::cell::RefCell::new(slice_out);
             let mut runs: Vec<Run<'_>> = vec![
-                Box::new(|| ours_compress(data, page, vec_out)),
+                Box::new(|| ours_compress(data, page, &mut vec_out.borrow_mut())),
                 Box::new(|| bare_compress(data, page, &mut slice_out.borrow_mut())),
+                Box::new(|| bare_compress_io(data, page, record, &mut vec_out.borrow_mut())),
                 Box::new(|| lzzzz_compress(data, page, &mut slice_out.borrow_mut())),
                 Box::new(|| {
                     liblz4::compress_double_buffer(data, page, double, &mut slice_out.borrow_mut())
@@ -652,12 +718,14 @@ fn main() {
             ours: compress.mbps(0, len),
             fill_buf: None,
             bare: compress.mbps(1, len),
-            lzzzz: compress.mbps(2, len),
-            raw: compress.mbps(3, len),
+            bare_io: compress.mbps(2, len),
+            lzzzz: compress.mbps(3, len),
+            raw: compress.mbps(4, len),
             ours_bare: compress.ratio(0, 1),
             fill_buf_bare: None,
-            ours_lzzzz: compress.ratio(0, 2),
-            ours_raw: compress.ratio(0, 3),
+            ours_bare_io: compress.ratio(0, 2),
+            ours_lzzzz: compress.ratio(0, 3),
+            ours_raw: compress.ratio(0, 4),
             sizes: Some((ours_len, lzzzz_len, raw_len)),
         });
 
@@ -671,14 +739,19 @@ fn main() {
         out.fill(0);
         assert_eq!(liblz4::decompress_contiguous(&stream, page, &mut out), len);
         assert!(out == data);
+        let mut block = Vec::new();
+        out.fill(0);
+        assert_eq!(bare_decompress_io(&stream, page, &mut block, &mut out), len);
+        assert!(out == data);
         assert_eq!(lzzzz_decompress(&stream, page, len), len);
         assert_eq!(ours_fill_buf(&stream, page), len);
         let decompress = {
-            let (stream, out) = (&stream, std::cell::RefCell::new(&mut out));
+            let (stream, out, block) = (&stream, std::cell::RefCell::new(&mut out), &mut block);
             let mut runs: Vec<Run<'_>> = vec![
                 Box::new(|| ours_read(stream, page, &mut out.borrow_mut())),
                 Box::new(|| ours_fill_buf(stream, page)),
                 Box::new(|| bare_decompress(stream, page, &mut out.borrow_mut())),
+                Box::new(|| bare_decompress_io(stream, page, block, &mut out.borrow_mut())),
                 Box::new(|| lzzzz_decompress(stream, page, len)),
                 Box::new(|| liblz4::decompress_contiguous(stream, page, &mut out.borrow_mut())),
             ];
@@ -690,12 +763,14 @@ fn main() {
             ours: decompress.mbps(0, len),
             fill_buf: Some(decompress.mbps(1, len)),
             bare: decompress.mbps(2, len),
-            lzzzz: decompress.mbps(3, len),
-            raw: decompress.mbps(4, len),
+            bare_io: decompress.mbps(3, len),
+            lzzzz: decompress.mbps(4, len),
+            raw: decompress.mbps(5, len),
             ours_bare: decompress.ratio(0, 2),
             fill_buf_bare: Some(decompress.ratio(1, 2)),
-            ours_lzzzz: decompress.ratio(0, 3),
-            ours_raw: decompress.ratio(0, 4),
+            ours_bare_io: decompress.ratio(0, 3),
+            ours_lzzzz: decompress.ratio(0, 4),
+            ours_raw: decompress.ratio(0, 5),
             sizes: None,
         });
 
@@ -769,10 +844,12 @@ struct Row {
     ours: f64,
     fill_buf: Option<f64>,
     bare: f64,
+    bare_io: f64,
     lzzzz: f64,
     raw: f64,
     ours_bare: f64,
     fill_buf_bare: Option<f64>,
+    ours_bare_io: f64,
     ours_lzzzz: f64,
     ours_raw: f64,
     /// Compressed sizes: ours, liblz4 through lzzzz, liblz4 raw.
@@ -782,11 +859,11 @@ struct Row {
 fn print_main_table(rows: &[Row], len: usize) {
     println!();
     println!(
-        "| operation | page | ours MB/s | ours fill_buf MB/s | bare lz4_flex MB/s | liblz4 \
-         (lzzzz) MB/s | liblz4 raw MB/s | ours/bare | fill_buf/bare | ours/liblz4 | \
-         ours/liblz4 raw | size ours | size liblz4 |"
+        "| operation | page | ours MB/s | ours fill_buf MB/s | bare lz4_flex MB/s | bare + io \
+         MB/s | liblz4 (lzzzz) MB/s | liblz4 raw MB/s | ours/bare | fill_buf/bare | ours/(bare \
+         + io) | ours/liblz4 | ours/liblz4 raw | size ours | size liblz4 |"
     );
-    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for row in rows {
         let dash = || "–".to_string();
         let (size_ours, size_liblz4) = match row.sizes {
@@ -805,16 +882,19 @@ fn print_main_table(rows: &[Row], len: usize) {
             None => (dash(), dash()),
         };
         println!(
-            "| {} | {} | {:.0} | {} | {:.0} | {:.0} | {:.0} | {:.3} | {} | {:.2} | {:.2} | {} | {} |",
+            "| {} | {} | {:.0} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {} | {:.3} | {:.2} | \
+             {:.2} | {} | {} |",
             row.op,
             page_name(row.page),
             row.ours,
             row.fill_buf.map_or_else(dash, |v| format!("{v:.0}")),
             row.bare,
+            row.bare_io,
             row.lzzzz,
             row.raw,
             row.ours_bare,
             row.fill_buf_bare.map_or_else(dash, |v| format!("{v:.3}")),
+            row.ours_bare_io,
             row.ours_lzzzz,
             row.ours_raw,
             size_ours,
