@@ -91,6 +91,9 @@ pub enum Strategy {
     /// blocks (the initial dictionary counts as bytes before the first block): better
     /// compression for short blocks. A liblz4 decoder whose ring holds at least
     /// `64 KiB + 8 + 2 * page_size` bytes decodes it; python-lz4 does not.
+    ///
+    /// The window counts the bytes before the block: a match late in a block may reach
+    /// `window` bytes before the block's start, so its offset can exceed `window`.
     RingBuffer {
         /// How many bytes of history blocks may reference, at most [`WINDOW_SIZE`].
         window: usize,

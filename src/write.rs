@@ -262,6 +262,9 @@ impl<W: Write> Lz4StreamWriter<W> {
     }
 
     /// Finishes the stream (see [`try_finish`](Self::try_finish)) and returns the inner writer.
+    ///
+    /// On error the writer is dropped, and its drop makes one more best-effort attempt; to
+    /// retry (after `WouldBlock`, say) and keep the writer, call `try_finish` until it succeeds.
     pub fn finish(mut self) -> io::Result<W> {
         self.try_finish()?;
         Ok(self
