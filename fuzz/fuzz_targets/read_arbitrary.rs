@@ -20,7 +20,7 @@ use lz4_stream::{
     compress_bound, split_record, Compressor, Decompressor, Error, Lz4StreamReader, Reason, Record,
     SizePrefix, Strategy, StreamOptions,
 };
-use lz4_stream_fuzz::{page_size, retry, writer_prefixes, Flaky};
+use lz4_stream_fuzz::{page_size, read_len, retry, writer_prefixes, Flaky};
 
 #[derive(Arbitrary, Debug)]
 struct Case {
@@ -37,6 +37,9 @@ struct Case {
     compress_first: Option<Option<u16>>,
     edits: Vec<(u32, u8)>,
     cut: Option<u32>,
+    /// With `compress_first`: the data is stretched to this many copies plus one, each
+    /// scrambled differently, so that short inputs still make long streams of large blocks.
+    stretch: u8,
     data: Vec<u8>,
 }
 
@@ -83,6 +86,15 @@ fn run(case: Case) {
 
     let mut input = case.data;
     if let Some(window) = case.compress_first {
+        let copies = case.stretch as usize % 32 + 1;
+        input = (0..copies)
+            .flat_map(|copy| {
+                input.iter().enumerate().map(move |(i, &b)| {
+                    let mix = (i as u32 ^ (copy as u32) << 16).wrapping_mul(0x9E37_79B1);
+                    b ^ (mix >> 24) as u8
+                })
+            })
+            .collect();
         // A valid stream to start from, when a writer may use these options.
         let writer_prefix = if writer_prefixes(page_size).contains(&prefix) {
             prefix
@@ -105,7 +117,7 @@ fn run(case: Case) {
             written_sizes.push(compressor.compress(chunk, &mut stream).expect("compress"));
         }
         if opts.get_end_marker() {
-            stream.extend(std::iter::repeat(0).take(writer_prefix.width()));
+            stream.resize(stream.len() + writer_prefix.width(), 0);
         }
         if writer_prefix == SizePrefix::OutOfBand {
             // The real sizes, then the arbitrary ones in place of the first few.
@@ -155,7 +167,7 @@ fn run(case: Case) {
             .reads
             .get(step % case.reads.len().max(1))
             .copied()
-            .unwrap_or(u16::MAX) as usize;
+            .map_or(1 << 16, read_len);
         step += 1;
         let got = if want == 0 {
             match retry(|| reader.fill_buf().map(|b| b.len())) {
@@ -170,10 +182,14 @@ fn run(case: Case) {
                 Err(err) => Err(err),
             }
         } else {
-            retry(|| reader.read(&mut buf[..want])).map(|n| {
+            if buf.len() < want {
+                buf.resize(want, 0);
+            }
+            let got = retry(|| reader.read(&mut buf[..want]));
+            if let Ok(n) = got {
                 decoded.extend_from_slice(&buf[..n]);
-                n
-            })
+            }
+            got
         };
         match got {
             Ok(0) => break Ok(()),

@@ -131,6 +131,17 @@ pub fn page_size(raw: u32, max: usize) -> usize {
     1 + value % limit.min(max)
 }
 
+/// A read length from a raw number: mostly up to 64 KiB, sometimes up to 1 MiB (reads longer
+/// than a page take the reader's path that decodes blocks straight into the caller's buffer).
+/// 0 stands for reading through `fill_buf`/`consume`.
+pub fn read_len(raw: u16) -> usize {
+    if raw % 8 == 7 {
+        (raw as usize) << 4
+    } else {
+        raw as usize
+    }
+}
+
 /// The size prefixes a writer may use with pages of `page_size` bytes.
 pub fn writer_prefixes(page_size: usize) -> Vec<SizePrefix> {
     [
