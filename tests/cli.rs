@@ -1,9 +1,9 @@
 //! Tests of the `lz4s` example (examples/lz4s.rs), run as a program.
 //!
 //! Integration tests are not handed the paths of examples (`CARGO_BIN_EXE_*` exists only for
-//! `[[bin]]` targets), so the first test to need it builds the example with the same cargo, the
-//! same profile and the same target directory as this test binary (a no-op when `cargo test`
-//! has built it already) and runs it from `<target>/<profile>/examples/`.
+//! `[[bin]]` targets), so the first test to need it builds the example with the same cargo and
+//! the same profile, features and target directory as this test binary (a no-op when
+//! `cargo test` has built it already) and runs it from `<target>/<profile>/examples/`.
 //!
 //! Streams the tool writes are checked with the library (not only by the tool reading them
 //! back), and streams the library writes are given to the tool, so a flag the tool ignored or
@@ -37,15 +37,21 @@ fn lz4s() -> &'static Path {
             Some(other) => other,
             None => "dev",
         };
-        let output = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--example",
-                "lz4s",
-                "--profile",
-                profile,
-            ])
+        let mut build = Command::new(env!("CARGO"));
+        build.args([
+            "build",
+            "--quiet",
+            "--example",
+            "lz4s",
+            "--profile",
+            profile,
+        ]);
+        // The same features as this test (`cargo test --no-default-features` included), so
+        // that the library is not built twice.
+        if !cfg!(feature = "safe") {
+            build.arg("--no-default-features");
+        }
+        let output = build
             .arg("--manifest-path")
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
             .env("CARGO_TARGET_DIR", target_dir)
