@@ -14,6 +14,9 @@
 //! - [`Lz4StreamWriter`] compresses what is written to it into an inner [`std::io::Write`].
 //! - [`Lz4StreamReader`] serves the decompressed bytes of an inner [`std::io::Read`] through
 //!   [`Read`](std::io::Read) and [`BufRead`](std::io::BufRead).
+//! - [`Lz4StreamBufReader`] does the same over an inner [`std::io::BufRead`] (a `&[u8]`, a
+//!   [`BufReader`](std::io::BufReader)), decoding each block straight from the inner reader's
+//!   buffer when the whole record is there instead of copying it out first.
 //! - Underneath them, [`Compressor`] and [`Decompressor`] work one block at a time on byte
 //!   slices, with no I/O (python-lz4's `compress`, `decompress` and `get_block`, the latter as
 //!   [`split_record`]), for other front ends.
@@ -48,6 +51,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod bufread;
 mod compressor;
 mod decompressor;
 mod error;
@@ -57,6 +61,7 @@ mod record;
 mod window;
 mod write;
 
+pub use bufread::Lz4StreamBufReader;
 pub use compressor::Compressor;
 pub use decompressor::Decompressor;
 pub use error::{Error, Reason};

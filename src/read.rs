@@ -14,6 +14,15 @@
 //! actually arrive, so a lying prefix costs nothing.
 //!
 //! Corrupt data (`InvalidData`) is final: every later call returns the same error.
+//!
+//! Wrap a [`BufRead`] (a `&[u8]`, a [`BufReader`](std::io::BufReader))? Use
+//! [`Lz4StreamBufReader`](crate::Lz4StreamBufReader): it decodes each block straight from the
+//! inner reader's buffer when the whole record is there, instead of copying it out first.
+//!
+//! Both readers are front ends of one [`Core`], the state machine of records, generic over the
+//! [`Source`] of their bytes: [`Copying`] reads them out of a [`Read`] into the core's block
+//! buffer; `Borrowing` (in `bufread.rs`) lends them from a `BufRead`'s buffer when it holds the
+//! whole record, and reads them like `Copying` when it does not.
 
 use std::fmt;
 use std::io::{self, BufRead, Read};
@@ -52,7 +61,118 @@ const FIRST_BLOCK_ALLOCATION: usize = 64 * 1024;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct Lz4StreamReader<R: Read> {
-    inner: R,
+    core: Core<Copying<R>>,
+}
+
+impl<R: Read> Lz4StreamReader<R> {
+    /// A reader with the default options (64 KiB pages, 4-byte prefixes).
+    pub fn new(inner: R) -> Self {
+        Self::with_options(inner, &StreamOptions::new()).expect("the default options are valid")
+    }
+
+    /// A reader with `opts`: its page size, prefix, dictionary and end marker (the strategy does
+    /// not matter to a reader). `InvalidInput` for a page size out of range or for
+    /// [`SizePrefix::OutOfBand`], which needs [`with_block_sizes`](Self::with_block_sizes).
+    pub fn with_options(inner: R, opts: &StreamOptions) -> io::Result<Self> {
+        let core = Core::with_options(Copying(inner), opts)?;
+        Ok(Lz4StreamReader { core })
+    }
+
+    /// A reader for a stream whose records have no prefixes ([`SizePrefix::OutOfBand`]): the
+    /// block sizes come from the application, in order, and the stream ends after the last.
+    /// `InvalidInput` with any other prefix. A size of 0 or above `compress_bound(page_size)`
+    /// is `InvalidData` when the reader reaches it.
+    pub fn with_block_sizes(
+        inner: R,
+        opts: &StreamOptions,
+        sizes: impl IntoIterator<Item = usize>,
+    ) -> io::Result<Self> {
+        let core = Core::with_block_sizes(Copying(inner), opts, sizes)?;
+        Ok(Lz4StreamReader { core })
+    }
+
+    /// The inner reader.
+    pub fn get_ref(&self) -> &R {
+        &self.core.source.0
+    }
+
+    /// The inner reader, mutably. Reading from it directly corrupts the stream.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.core.source.0
+    }
+
+    /// The inner reader. Once the stream has ended, it stands right after the last record.
+    pub fn into_inner(self) -> R {
+        self.core.source.0
+    }
+}
+
+impl<R: Read> BufRead for Lz4StreamReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.core.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.core.consume(amt);
+    }
+}
+
+impl<R: Read> Read for Lz4StreamReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.core.read(buf)
+    }
+}
+
+impl<R: Read + fmt::Debug> fmt::Debug for Lz4StreamReader<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.core
+            .debug_fields(&mut f.debug_struct("Lz4StreamReader"), &self.core.source.0)
+            .finish()
+    }
+}
+
+/// Where the core gets the bytes of records from.
+///
+/// Reading must never take more than the caller asks for: that is what keeps the inner reader
+/// at a record boundary. [`peek`](Source::peek) is the fast path of a source that holds bytes
+/// in memory (a `BufRead`): the core decodes a block right where `peek` shows it, when the whole
+/// record is there, then [`consume`](Source::consume)s exactly that record.
+pub(crate) trait Source {
+    /// Reads into `buf`, as [`Read::read`] does (`Ok(0)`: the end of input, for now).
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+
+    /// The unconsumed bytes the source holds in memory (reading more if it holds none), or
+    /// `None` if it never lends its bytes. An empty slice is the end of input, for now: the next
+    /// [`read`](Source::read) must then report it too, without asking the inner reader again.
+    fn peek(&mut self) -> io::Result<Option<&[u8]>>;
+
+    /// Marks the first `n` bytes of what [`peek`](Source::peek) returned as read.
+    fn consume(&mut self, n: usize);
+}
+
+/// The source of [`Lz4StreamReader`]: a plain reader, each block copied into the core's buffer.
+pub(crate) struct Copying<R>(pub(crate) R);
+
+impl<R: Read> Source for Copying<R> {
+    #[inline]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+
+    #[inline]
+    fn peek(&mut self) -> io::Result<Option<&[u8]>> {
+        Ok(None)
+    }
+
+    #[inline]
+    fn consume(&mut self, _n: usize) {}
+}
+
+/// The state machine of a reader: reads records from a [`Source`], decodes their blocks, and
+/// serves the bytes through `fill_buf`/`consume`/`read`, which the front ends forward to.
+pub(crate) struct Core<S> {
+    /// Where the records come from.
+    pub(crate) source: S,
     /// Decodes blocks and holds the history and the latest decoded page.
     decompressor: Decompressor,
     /// How records state their size.
@@ -67,7 +187,8 @@ pub struct Lz4StreamReader<R: Read> {
     prefix_got: usize,
     /// The current block's size, once its prefix is complete.
     block_size: Option<usize>,
-    /// The current block's bytes; grows as they arrive, up to the largest block seen.
+    /// The current block's bytes (when they are copied); grows as they arrive, up to the largest
+    /// block seen.
     block: Vec<u8>,
     /// How many bytes of the block have arrived.
     block_got: usize,
@@ -86,28 +207,18 @@ pub struct Lz4StreamReader<R: Read> {
     deferred: Option<io::Error>,
 }
 
-impl<R: Read> Lz4StreamReader<R> {
-    /// A reader with the default options (64 KiB pages, 4-byte prefixes).
-    pub fn new(inner: R) -> Self {
-        Self::with_options(inner, &StreamOptions::new()).expect("the default options are valid")
-    }
-
-    /// A reader with `opts`: its page size, prefix, dictionary and end marker (the strategy does
-    /// not matter to a reader). `InvalidInput` for a page size out of range or for
-    /// [`SizePrefix::OutOfBand`], which needs [`with_block_sizes`](Self::with_block_sizes).
-    pub fn with_options(inner: R, opts: &StreamOptions) -> io::Result<Self> {
+impl<S: Source> Core<S> {
+    /// A core for `opts` (see [`Lz4StreamReader::with_options`]).
+    pub(crate) fn with_options(source: S, opts: &StreamOptions) -> io::Result<Self> {
         if opts.get_size_prefix() == SizePrefix::OutOfBand {
             return Err(Error::new(Reason::BlockSizesMismatch).into());
         }
-        Self::build(inner, opts, None)
+        Self::build(source, opts, None)
     }
 
-    /// A reader for a stream whose records have no prefixes ([`SizePrefix::OutOfBand`]): the
-    /// block sizes come from the application, in order, and the stream ends after the last.
-    /// `InvalidInput` with any other prefix. A size of 0 or above `compress_bound(page_size)`
-    /// is `InvalidData` when the reader reaches it.
-    pub fn with_block_sizes(
-        inner: R,
+    /// A core for an out-of-band stream (see [`Lz4StreamReader::with_block_sizes`]).
+    pub(crate) fn with_block_sizes(
+        source: S,
         opts: &StreamOptions,
         sizes: impl IntoIterator<Item = usize>,
     ) -> io::Result<Self> {
@@ -115,16 +226,16 @@ impl<R: Read> Lz4StreamReader<R> {
             return Err(Error::new(Reason::BlockSizesMismatch).into());
         }
         let sizes: Vec<usize> = sizes.into_iter().collect();
-        Self::build(inner, opts, Some(sizes.into_iter()))
+        Self::build(source, opts, Some(sizes.into_iter()))
     }
 
     fn build(
-        inner: R,
+        source: S,
         opts: &StreamOptions,
         block_sizes: Option<std::vec::IntoIter<usize>>,
     ) -> io::Result<Self> {
-        Ok(Lz4StreamReader {
-            inner,
+        Ok(Core {
+            source,
             decompressor: Decompressor::new(opts)?,
             prefix: opts.get_size_prefix(),
             block_sizes,
@@ -143,19 +254,57 @@ impl<R: Read> Lz4StreamReader<R> {
         })
     }
 
-    /// The inner reader.
-    pub fn get_ref(&self) -> &R {
-        &self.inner
+    /// `BufRead::fill_buf` of the front ends.
+    pub(crate) fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if let Some(err) = self.deferred.take() {
+            return Err(err);
+        }
+        while self.consumed == self.decoded {
+            if let Some(err) = &self.failed {
+                return Err(err.clone().into());
+            }
+            if self.done || !self.next_block()? {
+                return Ok(&[]);
+            }
+        }
+        Ok(&self.decompressor.recent(self.decoded)[self.consumed..])
     }
 
-    /// The inner reader, mutably. Reading from it directly corrupts the stream.
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
+    /// `BufRead::consume` of the front ends.
+    pub(crate) fn consume(&mut self, amt: usize) {
+        self.consumed = (self.consumed + amt).min(self.decoded);
     }
 
-    /// The inner reader. Once the stream has ended, it stands right after the last record.
-    pub fn into_inner(self) -> R {
-        self.inner
+    /// `Read::read` of the front ends.
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.consumed == self.decoded
+            && buf.len() >= self.decompressor.page_size()
+            && self.deferred.is_none()
+            && self.failed.is_none()
+        {
+            return self.read_blocks(buf);
+        }
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+
+    /// The front ends' `Debug` fields, with `inner` as the inner reader.
+    pub(crate) fn debug_fields<'a, 'b>(
+        &self,
+        f: &'a mut fmt::DebugStruct<'a, 'b>,
+        inner: &dyn fmt::Debug,
+    ) -> &'a mut fmt::DebugStruct<'a, 'b> {
+        f.field("inner", inner)
+            .field("page_size", &self.decompressor.page_size())
+            .field("blocks", &self.decompressor.blocks())
+            .field("record_offset", &self.record_offset)
+            .field("done", &self.done)
     }
 
     /// An error about the current record.
@@ -170,20 +319,16 @@ impl<R: Read> Lz4StreamReader<R> {
         err.into()
     }
 
-    /// Reads and decodes the next record. `Ok(false)` at the end of the stream.
+    /// Reads and decodes the next record into the window. `Ok(false)` at the end of the stream.
     fn next_block(&mut self) -> io::Result<bool> {
-        let Some(size) = self.fetch_block()? else {
-            return Ok(false);
-        };
-        match self.decompressor.decode(&self.block[..size]) {
-            Ok(len) => {
+        match self.next_record(|decompressor, block| decompressor.decode(block))? {
+            Some(len) => {
                 self.decoded = len;
                 self.consumed = 0;
+                Ok(true)
             }
-            Err(err) => return Err(self.decode_failed(err)),
+            None => Ok(false),
         }
-        self.record_done(size);
-        Ok(true)
     }
 
     /// Serves a `read` into a buffer with room for a whole page or more, while no decoded byte
@@ -200,36 +345,27 @@ impl<R: Read> Lz4StreamReader<R> {
         let mut pos = 0;
         let mut history_in_buf = false;
         while buf.len() - pos >= page_size && !self.done && self.failed.is_none() {
-            let size = match self.fetch_block() {
-                Ok(Some(size)) => size,
+            let decoded = self.next_record(|decompressor, block| {
+                if pos >= WINDOW_SIZE {
+                    history_in_buf = true;
+                    let (before, after) = buf.split_at_mut(pos);
+                    let history = &before[pos - WINDOW_SIZE..];
+                    decompressor.decode_outside(block, history, after)
+                } else {
+                    decompressor.decode(block).map(|len| {
+                        buf[pos..pos + len].copy_from_slice(decompressor.recent(len));
+                        len
+                    })
+                }
+            });
+            match decoded {
+                Ok(Some(len)) => pos += len,
                 Ok(None) => break,
                 Err(err) if pos == 0 => return Err(err),
                 Err(err) => {
-                    self.deferred = Some(err);
-                    break;
-                }
-            };
-            let block = &self.block[..size];
-            let decoded = if pos >= WINDOW_SIZE {
-                history_in_buf = true;
-                let (before, after) = buf.split_at_mut(pos);
-                let history = &before[pos - WINDOW_SIZE..];
-                self.decompressor.decode_outside(block, history, after)
-            } else {
-                self.decompressor.decode(block).map(|len| {
-                    buf[pos..pos + len].copy_from_slice(self.decompressor.recent(len));
-                    len
-                })
-            };
-            match decoded {
-                Ok(len) => {
-                    self.record_done(size);
-                    pos += len;
-                }
-                Err(err) => {
-                    let err = self.decode_failed(err);
-                    if pos == 0 {
-                        return Err(err);
+                    // Corrupt data is in `failed` already; keep anything else for the next call.
+                    if self.failed.is_none() {
+                        self.deferred = Some(err);
                     }
                     break;
                 }
@@ -242,19 +378,65 @@ impl<R: Read> Lz4StreamReader<R> {
         Ok(pos)
     }
 
-    /// Records a block that did not decode as the end of the stream and returns its error.
-    fn decode_failed(&mut self, err: Error) -> io::Error {
-        let err = err.with_offset(self.record_offset);
-        self.failed = Some(err.clone());
-        err.into()
+    /// Reads the next record and decodes its block with `decode`; returns what that returned
+    /// (the length decoded), or `None` at the end of the stream (and sets `done`).
+    ///
+    /// The fast path: at a record boundary, when the source lends the whole record (prefix and
+    /// block), the block is decoded where it lies and the record consumed. Anything else (a
+    /// record the source holds only part of, a plain reader, an end marker, a size out of range:
+    /// the errors) goes through the copying path, which reads the record a piece at a time.
+    fn next_record(
+        &mut self,
+        decode: impl FnOnce(&mut Decompressor, &[u8]) -> Result<usize, Error>,
+    ) -> io::Result<Option<usize>> {
+        if self.prefix_got == 0 && self.block_size.is_none() {
+            let width = self.prefix.width();
+            if let Some(held) = self.source.peek()? {
+                let size = match &self.block_sizes {
+                    Some(sizes) => sizes.as_slice().first().copied(),
+                    None if held.len() >= width => Some(read_prefix(&held[..width])),
+                    None => None,
+                };
+                let whole = size.filter(|&size| {
+                    size > 0
+                        && held.len() - width >= size
+                        && check_block_size(size, self.decompressor.page_size()).is_ok()
+                });
+                if let Some(size) = whole {
+                    let decoded = decode(&mut self.decompressor, &held[width..width + size]);
+                    // The record is read, whether it decoded or not (as on the copying path).
+                    self.source.consume(width + size);
+                    if let Some(sizes) = &mut self.block_sizes {
+                        sizes.next();
+                    }
+                    return self.decoded(decoded, size);
+                }
+            }
+        }
+        let Some(size) = self.fetch_block()? else {
+            return Ok(None);
+        };
+        let decoded = decode(&mut self.decompressor, &self.block[..size]);
+        self.decoded(decoded, size)
     }
 
-    /// Moves past the record whose block of `size` bytes has decoded.
-    fn record_done(&mut self, size: usize) {
-        self.record_offset += (self.prefix.width() + size) as u64;
-        self.block_size = None;
-        self.block_got = 0;
-        self.prefix_got = 0;
+    /// Ends the record whose block of `size` bytes was decoded with `result`: moves past it, or
+    /// records the stream's failure.
+    fn decoded(&mut self, result: Result<usize, Error>, size: usize) -> io::Result<Option<usize>> {
+        match result {
+            Ok(len) => {
+                self.record_offset += (self.prefix.width() + size) as u64;
+                self.block_size = None;
+                self.block_got = 0;
+                self.prefix_got = 0;
+                Ok(Some(len))
+            }
+            Err(err) => {
+                let err = err.with_offset(self.record_offset);
+                self.failed = Some(err.clone());
+                Err(err.into())
+            }
+        }
     }
 
     /// Reads the next record's block into `block`; returns its size, or `None` at the end of
@@ -281,7 +463,7 @@ impl<R: Read> Lz4StreamReader<R> {
                 self.block.resize(self.block_got + room, 0);
             }
             let end = self.block.len().min(size);
-            match self.inner.read(&mut self.block[self.block_got..end])? {
+            match self.source.read(&mut self.block[self.block_got..end])? {
                 0 => {
                     let got = self.block_got;
                     return Err(self.error(Reason::TruncatedBlock { got, size }).into());
@@ -319,7 +501,7 @@ impl<R: Read> Lz4StreamReader<R> {
         let width = self.prefix.width();
         while self.prefix_got < width {
             match self
-                .inner
+                .source
                 .read(&mut self.prefix_bytes[self.prefix_got..width])?
             {
                 0 if self.prefix_got == 0 && !self.require_end_marker => return Ok(0),
@@ -338,59 +520,6 @@ impl<R: Read> Lz4StreamReader<R> {
             self.record_offset += width as u64;
         }
         Ok(size)
-    }
-}
-
-impl<R: Read> BufRead for Lz4StreamReader<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if let Some(err) = self.deferred.take() {
-            return Err(err);
-        }
-        while self.consumed == self.decoded {
-            if let Some(err) = &self.failed {
-                return Err(err.clone().into());
-            }
-            if self.done || !self.next_block()? {
-                return Ok(&[]);
-            }
-        }
-        Ok(&self.decompressor.recent(self.decoded)[self.consumed..])
-    }
-
-    fn consume(&mut self, amt: usize) {
-        self.consumed = (self.consumed + amt).min(self.decoded);
-    }
-}
-
-impl<R: Read> Read for Lz4StreamReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
-        if self.consumed == self.decoded
-            && buf.len() >= self.decompressor.page_size()
-            && self.deferred.is_none()
-            && self.failed.is_none()
-        {
-            return self.read_blocks(buf);
-        }
-        let available = self.fill_buf()?;
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: Read + fmt::Debug> fmt::Debug for Lz4StreamReader<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Lz4StreamReader")
-            .field("inner", &self.inner)
-            .field("page_size", &self.decompressor.page_size())
-            .field("blocks", &self.decompressor.blocks())
-            .field("record_offset", &self.record_offset)
-            .field("done", &self.done)
-            .finish()
     }
 }
 

@@ -1,0 +1,173 @@
+//! [`Lz4StreamBufReader`]: [`Lz4StreamReader`](crate::Lz4StreamReader) over a [`BufRead`],
+//! decoding blocks straight from the inner reader's buffer.
+//!
+//! Both readers are front ends of the same state machine (`read::Core`); this one gives it a
+//! source that lends the inner reader's buffer. At each record boundary it looks at
+//! [`BufRead::fill_buf`]: when that holds the whole record (the size prefix and the whole
+//! block), the block is decoded right there and exactly the record is consumed, which saves
+//! copying the block out first. A record that straddles the end of the inner reader's buffer is
+//! read as [`Lz4StreamReader`](crate::Lz4StreamReader) reads it, a piece at a time into the
+//! reader's own block buffer, consuming nothing past the record. Every guarantee of the other
+//! reader holds here too: consuming from a `BufRead` is reading from it.
+
+use std::fmt;
+use std::io::{self, BufRead, Read};
+
+use crate::options::StreamOptions;
+use crate::read::{Core, Source};
+
+/// Reads an LZ4 stream from an inner [`BufRead`] and serves its decompressed bytes through
+/// [`Read`] and [`BufRead`], like [`Lz4StreamReader`](crate::Lz4StreamReader), but decoding each
+/// block straight from the inner reader's buffer when the whole record is there (a `&[u8]`
+/// always holds it; a [`BufReader`](std::io::BufReader) whose capacity is larger than a record
+/// usually does).
+///
+/// It consumes exactly the records it serves, never more: after the stream, the inner reader's
+/// buffered bytes and what follows them are exactly the bytes after the stream.
+///
+/// ```
+/// use std::io::{BufRead, BufReader, Read, Write};
+/// use lz4_stream::{Lz4StreamBufReader, Lz4StreamWriter, StreamOptions};
+///
+/// let opts = StreamOptions::new().page_size(4096).end_marker(true);
+/// let mut writer = Lz4StreamWriter::with_options(Vec::new(), &opts)?;
+/// writer.write_all(&b"a line of text\n".repeat(1000))?;
+/// let mut bytes = writer.finish()?;
+/// bytes.extend_from_slice(b"whatever follows the stream");
+///
+/// // Over a BufReader (here of a byte slice; a file or a socket in practice).
+/// let mut input = BufReader::with_capacity(16 * 1024, &bytes[..]);
+/// let mut reader = Lz4StreamBufReader::with_options(&mut input, &opts)?;
+/// let mut text = Vec::new();
+/// reader.read_to_end(&mut text)?;
+/// assert_eq!(text, b"a line of text\n".repeat(1000));
+/// // The reader consumed exactly the stream: what follows it is still there.
+/// let mut rest = String::new();
+/// input.read_to_string(&mut rest)?;
+/// assert_eq!(rest, "whatever follows the stream");
+///
+/// // Over a byte slice, line by line.
+/// let mut reader = Lz4StreamBufReader::with_options(&bytes[..], &opts)?;
+/// let mut line = String::new();
+/// reader.read_line(&mut line)?;
+/// assert_eq!(line, "a line of text\n");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct Lz4StreamBufReader<R: BufRead> {
+    core: Core<Borrowing<R>>,
+}
+
+impl<R: BufRead> Lz4StreamBufReader<R> {
+    /// A reader with the default options (64 KiB pages, 4-byte prefixes).
+    pub fn new(inner: R) -> Self {
+        Self::with_options(inner, &StreamOptions::new()).expect("the default options are valid")
+    }
+
+    /// A reader with `opts`: its page size, prefix, dictionary and end marker (the strategy does
+    /// not matter to a reader). `InvalidInput` for a page size out of range or for
+    /// [`SizePrefix::OutOfBand`](crate::SizePrefix::OutOfBand), which needs
+    /// [`with_block_sizes`](Self::with_block_sizes).
+    pub fn with_options(inner: R, opts: &StreamOptions) -> io::Result<Self> {
+        let core = Core::with_options(Borrowing::new(inner), opts)?;
+        Ok(Lz4StreamBufReader { core })
+    }
+
+    /// A reader for a stream whose records have no prefixes
+    /// ([`SizePrefix::OutOfBand`](crate::SizePrefix::OutOfBand)): the block sizes come from the
+    /// application, in order, and the stream ends after the last. `InvalidInput` with any other
+    /// prefix. A size of 0 or above `compress_bound(page_size)` is `InvalidData` when the reader
+    /// reaches it.
+    pub fn with_block_sizes(
+        inner: R,
+        opts: &StreamOptions,
+        sizes: impl IntoIterator<Item = usize>,
+    ) -> io::Result<Self> {
+        let core = Core::with_block_sizes(Borrowing::new(inner), opts, sizes)?;
+        Ok(Lz4StreamBufReader { core })
+    }
+
+    /// The inner reader.
+    pub fn get_ref(&self) -> &R {
+        &self.core.source.inner
+    }
+
+    /// The inner reader, mutably. Reading from it directly corrupts the stream.
+    pub fn get_mut(&mut self) -> &mut R {
+        // Whatever the caller does with it, an end of input seen before is stale.
+        self.core.source.at_end = false;
+        &mut self.core.source.inner
+    }
+
+    /// The inner reader. Once the stream has ended, it stands right after the last record (its
+    /// buffer holds what follows the stream, if anything).
+    pub fn into_inner(self) -> R {
+        self.core.source.inner
+    }
+}
+
+impl<R: BufRead> BufRead for Lz4StreamBufReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.core.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.core.consume(amt);
+    }
+}
+
+impl<R: BufRead> Read for Lz4StreamBufReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.core.read(buf)
+    }
+}
+
+impl<R: BufRead + fmt::Debug> fmt::Debug for Lz4StreamBufReader<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.core
+            .debug_fields(
+                &mut f.debug_struct("Lz4StreamBufReader"),
+                &self.core.source.inner,
+            )
+            .finish()
+    }
+}
+
+/// The source of [`Lz4StreamBufReader`]: lends the inner reader's buffer.
+struct Borrowing<R> {
+    inner: R,
+    /// Set when `peek` found the end of input (an empty `fill_buf`): the next `read` reports it
+    /// without asking the inner reader again, so an end of input is seen once, as a `Read`
+    /// source would see it (it may be a false one: a growing file, an injected fault).
+    at_end: bool,
+}
+
+impl<R> Borrowing<R> {
+    fn new(inner: R) -> Self {
+        Borrowing {
+            inner,
+            at_end: false,
+        }
+    }
+}
+
+impl<R: BufRead> Source for Borrowing<R> {
+    #[inline]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if std::mem::take(&mut self.at_end) {
+            return Ok(0);
+        }
+        self.inner.read(buf)
+    }
+
+    #[inline]
+    fn peek(&mut self) -> io::Result<Option<&[u8]>> {
+        let held = self.inner.fill_buf()?;
+        self.at_end = held.is_empty();
+        Ok(Some(held))
+    }
+
+    #[inline]
+    fn consume(&mut self, n: usize) {
+        self.inner.consume(n);
+    }
+}
