@@ -389,18 +389,26 @@ impl<S: Source> Core<S> {
         &mut self,
         decode: impl FnOnce(&mut Decompressor, &[u8]) -> Result<usize, Error>,
     ) -> io::Result<Option<usize>> {
-        if self.prefix_got == 0 && self.block_size.is_none() {
+        // At a record boundary. With out-of-band sizes, only for a valid next size: when they are
+        // used up the stream has ended and the source must not be touched again (it might
+        // block), and a bad size fails on the copying path without touching it.
+        let page_size = self.decompressor.page_size();
+        let next_size = self.block_sizes.as_ref().map(|sizes| {
+            (sizes.as_slice().first().copied())
+                .filter(|&size| size > 0 && check_block_size(size, page_size).is_ok())
+        });
+        if self.prefix_got == 0 && self.block_size.is_none() && next_size != Some(None) {
             let width = self.prefix.width();
             if let Some(held) = self.source.peek()? {
-                let size = match &self.block_sizes {
-                    Some(sizes) => sizes.as_slice().first().copied(),
+                let size = match next_size {
+                    Some(size) => size,
                     None if held.len() >= width => Some(read_prefix(&held[..width])),
                     None => None,
                 };
                 let whole = size.filter(|&size| {
                     size > 0
                         && held.len() - width >= size
-                        && check_block_size(size, self.decompressor.page_size()).is_ok()
+                        && check_block_size(size, page_size).is_ok()
                 });
                 if let Some(size) = whole {
                     let decoded = decode(&mut self.decompressor, &held[width..width + size]);
