@@ -53,6 +53,9 @@
 //! - `ours read`: `Lz4StreamReader::read` into one large buffer (every `read` returns at most
 //!   the rest of one decoded page).
 //! - `ours fill_buf`: `BufRead::fill_buf` / `consume`, the bytes used in place (not copied).
+//! - `ours BufRead`: `Lz4StreamBufReader::read` into one large buffer, over the stream as a
+//!   `&[u8]` (a `BufRead` holding every record whole): blocks are decoded straight from the
+//!   stream's bytes, as `bare` does, instead of being copied out of the inner reader first.
 //! - `bare`: a loop of `lz4_flex::block::decompress_into_with_dict` into one large buffer, each
 //!   block decoded right after the previous one, with the 64 KiB before it as the dictionary.
 //! - `bare + io`: the same loop, each block first read through `Read` (from the stream in
@@ -88,7 +91,7 @@ use lz4_flex::block::{
     compress_into, compress_into_with_dict, decompress_into, decompress_into_with_dict,
     get_maximum_output_size,
 };
-use lz4_stream::{Lz4StreamReader, Lz4StreamWriter, SizePrefix, StreamOptions};
+use lz4_stream::{Lz4StreamBufReader, Lz4StreamReader, Lz4StreamWriter, SizePrefix, StreamOptions};
 
 /// How far LZ4 matches reach back.
 const WINDOW: usize = 65_536;
@@ -347,6 +350,18 @@ fn lzzzz_compress(data: &[u8], page: usize, out: &mut [u8]) -> usize {
 /// Our reader through `read` into one large buffer.
 fn ours_read(stream: &[u8], page: usize, out: &mut [u8]) -> usize {
     let mut reader = Lz4StreamReader::with_options(stream, &options(page)).unwrap();
+    let mut pos = 0;
+    loop {
+        match reader.read(&mut out[pos..]).unwrap() {
+            0 => return pos,
+            n => pos += n,
+        }
+    }
+}
+
+/// Our reader over a `BufRead` (the stream in memory) through `read` into one large buffer.
+fn ours_buf_read(stream: &[u8], page: usize, out: &mut [u8]) -> usize {
+    let mut reader = Lz4StreamBufReader::with_options(stream, &options(page)).unwrap();
     let mut pos = 0;
     loop {
         match reader.read(&mut out[pos..]).unwrap() {
@@ -717,12 +732,14 @@ fn main() {
             page,
             ours: compress.mbps(0, len),
             fill_buf: None,
+            buf_read: None,
             bare: compress.mbps(1, len),
             bare_io: compress.mbps(2, len),
             lzzzz: compress.mbps(3, len),
             raw: compress.mbps(4, len),
             ours_bare: compress.ratio(0, 1),
             fill_buf_bare: None,
+            buf_read_bare: None,
             ours_bare_io: compress.ratio(0, 2),
             ours_lzzzz: compress.ratio(0, 3),
             ours_raw: compress.ratio(0, 4),
@@ -745,6 +762,9 @@ fn main() {
         assert!(out == data);
         assert_eq!(lzzzz_decompress(&stream, page, len), len);
         assert_eq!(ours_fill_buf(&stream, page), len);
+        out.fill(0);
+        assert_eq!(ours_buf_read(&stream, page, &mut out), len);
+        assert!(out == data);
         let decompress = {
             let (stream, out, block) = (&stream, std::cell::RefCell::new(&mut out), &mut block);
             let mut runs: Vec<Run<'_>> = vec![
@@ -754,6 +774,7 @@ fn main() {
                 Box::new(|| bare_decompress_io(stream, page, block, &mut out.borrow_mut())),
                 Box::new(|| lzzzz_decompress(stream, page, len)),
                 Box::new(|| liblz4::decompress_contiguous(stream, page, &mut out.borrow_mut())),
+                Box::new(|| ours_buf_read(stream, page, &mut out.borrow_mut())),
             ];
             measure(config.rounds, &mut runs)
         };
@@ -762,12 +783,14 @@ fn main() {
             page,
             ours: decompress.mbps(0, len),
             fill_buf: Some(decompress.mbps(1, len)),
+            buf_read: Some(decompress.mbps(6, len)),
             bare: decompress.mbps(2, len),
             bare_io: decompress.mbps(3, len),
             lzzzz: decompress.mbps(4, len),
             raw: decompress.mbps(5, len),
             ours_bare: decompress.ratio(0, 2),
             fill_buf_bare: Some(decompress.ratio(1, 2)),
+            buf_read_bare: Some(decompress.ratio(6, 2)),
             ours_bare_io: decompress.ratio(0, 3),
             ours_lzzzz: decompress.ratio(0, 4),
             ours_raw: decompress.ratio(0, 5),
@@ -843,12 +866,15 @@ struct Row {
     page: usize,
     ours: f64,
     fill_buf: Option<f64>,
+    /// `Lz4StreamBufReader::read`.
+    buf_read: Option<f64>,
     bare: f64,
     bare_io: f64,
     lzzzz: f64,
     raw: f64,
     ours_bare: f64,
     fill_buf_bare: Option<f64>,
+    buf_read_bare: Option<f64>,
     ours_bare_io: f64,
     ours_lzzzz: f64,
     ours_raw: f64,
@@ -859,11 +885,12 @@ struct Row {
 fn print_main_table(rows: &[Row], len: usize) {
     println!();
     println!(
-        "| operation | page | ours MB/s | ours fill_buf MB/s | bare lz4_flex MB/s | bare + io \
-         MB/s | liblz4 (lzzzz) MB/s | liblz4 raw MB/s | ours/bare | fill_buf/bare | ours/(bare \
-         + io) | ours/liblz4 | ours/liblz4 raw | size ours | size liblz4 |"
+        "| operation | page | ours MB/s | ours fill_buf MB/s | ours BufRead MB/s | bare lz4_flex \
+         MB/s | bare + io MB/s | liblz4 (lzzzz) MB/s | liblz4 raw MB/s | ours/bare | \
+         fill_buf/bare | BufRead/bare | ours/(bare + io) | ours/liblz4 | ours/liblz4 raw | size \
+         ours | size liblz4 |"
     );
-    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    println!("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for row in rows {
         let dash = || "–".to_string();
         let (size_ours, size_liblz4) = match row.sizes {
@@ -882,18 +909,20 @@ fn print_main_table(rows: &[Row], len: usize) {
             None => (dash(), dash()),
         };
         println!(
-            "| {} | {} | {:.0} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {} | {:.3} | {:.2} | \
-             {:.2} | {} | {} |",
+            "| {} | {} | {:.0} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} | {} | {} | {:.3} | \
+             {:.2} | {:.2} | {} | {} |",
             row.op,
             page_name(row.page),
             row.ours,
             row.fill_buf.map_or_else(dash, |v| format!("{v:.0}")),
+            row.buf_read.map_or_else(dash, |v| format!("{v:.0}")),
             row.bare,
             row.bare_io,
             row.lzzzz,
             row.raw,
             row.ours_bare,
             row.fill_buf_bare.map_or_else(dash, |v| format!("{v:.3}")),
+            row.buf_read_bare.map_or_else(dash, |v| format!("{v:.3}")),
             row.ours_bare_io,
             row.ours_lzzzz,
             row.ours_raw,
