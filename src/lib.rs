@@ -71,3 +71,8 @@ pub use options::{
 pub use read::Lz4StreamReader;
 pub use record::{split_record, Record};
 pub use write::Lz4StreamWriter;
+
+// The README's Rust examples run as doc tests too, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
