@@ -234,9 +234,14 @@ static int do_compress(const struct options *o)
             LZ4_loadDict(fast, dict, (int)dict_len);
     }
 
-    /* Input buffer: double = char buf[2][page]; ring = one ring of ring_size bytes. */
+    /* Input buffer: double = char buf[2][page]; ring = one ring of ring_size bytes.
+     * The default ring is 64 KiB + page for pages up to 64 KiB. Larger pages need 64 KiB +
+     * 2 * page: with a ring of 64 KiB + page, a chunk wrapped to the ring's start overwrites
+     * bytes liblz4 still holds as the previous block's history, and liblz4 then writes blocks
+     * that decode to wrong bytes (its own decoder included). */
     size_t page = (size_t)o->page;
-    size_t ring_size = o->strategy == RING_BUFFER ? (o->ring ? (size_t)o->ring : WINDOW + page)
+    size_t default_ring = page <= WINDOW ? WINDOW + page : WINDOW + 2 * page;
+    size_t ring_size = o->strategy == RING_BUFFER ? (o->ring ? (size_t)o->ring : default_ring)
                                                   : 2 * page;
     if (ring_size < page)
         usage("--ring %ld is smaller than the page", o->ring);

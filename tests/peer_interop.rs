@@ -597,6 +597,22 @@ fn extra_crossings() -> Vec<Crossing> {
     small_window.dict = Dict::Small;
     small_window.len = 100_000;
     out.push(small_window);
+    // Rings with pages over 64 KiB that wrap several times, both ways: liblz4's ring compressor
+    // needs room for two such pages beside the 64 KiB window (the C peer's default), and a
+    // stream shorter than the ring never shows a wrong layout.
+    for (direction, page, chunks) in [
+        (Direction::PeerToUs, 100_000, Chunks::Full),
+        (Direction::PeerToUs, 262_144, Chunks::Random(97)),
+        (Direction::UsToPeer, 100_000, Chunks::Random(96)),
+        (Direction::UsToPeer, 262_144, Chunks::Full),
+    ] {
+        let mut big_ring = Crossing::new(Peer::C, direction, 4, page);
+        big_ring.ring = true;
+        big_ring.chunks = chunks;
+        big_ring.kind = Kind::Mixed;
+        big_ring.len = 1_200_000;
+        out.push(big_ring);
+    }
     // python-lz4's HC at full 64 KiB pages, and random data (incompressible blocks at the
     // largest page a 1-byte prefix allows) both ways.
     let mut hc = Crossing::new(Peer::Python, Direction::PeerToUs, 4, 65_536);
