@@ -326,46 +326,6 @@ const KINDS: [ErrorKind; 3] = [
     ErrorKind::Other,
 ];
 
-/// Reads `reader` to the end with calls of varying sizes (and `fill_buf`), retrying every
-/// failed call; checks each error is the inner reader's, untouched.
-fn read_retrying<T: BufRead>(reader: &mut T, kind: ErrorKind) -> (Vec<u8>, usize) {
-    let mut out = Vec::new();
-    let mut errors = 0;
-    let sizes = [5, 1, 64, 1000];
-    let mut call = 0;
-    loop {
-        call += 1;
-        let result = if call % 3 == 0 {
-            match reader.fill_buf() {
-                Ok(buf) => {
-                    let n = buf.len().min(17);
-                    out.extend_from_slice(&buf[..n]);
-                    reader.consume(n);
-                    Ok(n)
-                }
-                Err(err) => Err(err),
-            }
-        } else {
-            let mut buf = [0; 1000];
-            let size = sizes[call % sizes.len()];
-            reader.read(&mut buf[..size]).map(|n| {
-                out.extend_from_slice(&buf[..n]);
-                n
-            })
-        };
-        match result {
-            Ok(0) => return (out, errors),
-            Ok(_) => {}
-            Err(err) => {
-                assert_eq!(err.kind(), kind, "{err}");
-                assert_eq!(err.to_string(), "injected fault");
-                errors += 1;
-                assert!(errors < 10);
-            }
-        }
-    }
-}
-
 /// For each kind of error at each call and each byte of the input, under inner buffers of
 /// every capacity: retried reads give exactly the data, each fault surfaces once, and the
 /// input is read to its end, no further.

@@ -11,7 +11,7 @@ use std::io::{self, BufRead, Cursor, ErrorKind, Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use common::*;
-use lz4_stream::{Lz4StreamReader, Lz4StreamWriter, SizePrefix, Strategy, StreamOptions};
+use lz4_stream::{Lz4StreamWriter, SizePrefix, Strategy, StreamOptions};
 
 /// Data with text, a run and noise, so blocks have matches and literals.
 fn sample_data() -> Vec<u8> {
@@ -419,46 +419,6 @@ fn drop_after_finish_writes_nothing_more() {
                 "{} fault at byte {k}: the drop completes the stream",
                 describe(&opts)
             );
-        }
-    }
-}
-
-/// Reads `reader` to the end with calls of varying sizes (and `fill_buf`), retrying every
-/// failed call; checks each error is the inner reader's, untouched.
-fn read_retrying<R: Read>(reader: &mut Lz4StreamReader<R>, kind: ErrorKind) -> (Vec<u8>, usize) {
-    let mut out = Vec::new();
-    let mut errors = 0;
-    let sizes = [5, 1, 64, 1000];
-    let mut call = 0;
-    loop {
-        call += 1;
-        let result = if call % 3 == 0 {
-            match reader.fill_buf() {
-                Ok(buf) => {
-                    let n = buf.len().min(17);
-                    out.extend_from_slice(&buf[..n]);
-                    reader.consume(n);
-                    Ok(n)
-                }
-                Err(err) => Err(err),
-            }
-        } else {
-            let mut buf = [0; 1000];
-            let size = sizes[call % sizes.len()];
-            reader.read(&mut buf[..size]).map(|n| {
-                out.extend_from_slice(&buf[..n]);
-                n
-            })
-        };
-        match result {
-            Ok(0) => return (out, errors),
-            Ok(_) => {}
-            Err(err) => {
-                assert_eq!(err.kind(), kind, "{err}");
-                assert_eq!(err.to_string(), "injected fault");
-                errors += 1;
-                assert!(errors < 10);
-            }
         }
     }
 }

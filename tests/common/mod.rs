@@ -8,7 +8,7 @@
 use std::collections::VecDeque;
 use std::env;
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, ErrorKind, Read, Write};
 
 use lz4_stream::{
     split_record, Lz4StreamReader, Lz4StreamWriter, Reason, Record, SizePrefix, Strategy,
@@ -747,4 +747,44 @@ pub fn run_ops<W: Write>(writer: &mut Lz4StreamWriter<W>, data: &[u8], ops: &[Op
     }
     assert_eq!(at, data.len(), "ops cover the data");
     writer.try_finish().expect("try_finish");
+}
+
+/// Reads `reader` to the end with calls of varying sizes (and `fill_buf`), retrying every
+/// failed call; checks each error is the inner reader's, untouched.
+pub fn read_retrying<T: BufRead>(reader: &mut T, kind: ErrorKind) -> (Vec<u8>, usize) {
+    let mut out = Vec::new();
+    let mut errors = 0;
+    let sizes = [5, 1, 64, 1000];
+    let mut call = 0;
+    loop {
+        call += 1;
+        let result = if call % 3 == 0 {
+            match reader.fill_buf() {
+                Ok(buf) => {
+                    let n = buf.len().min(17);
+                    out.extend_from_slice(&buf[..n]);
+                    reader.consume(n);
+                    Ok(n)
+                }
+                Err(err) => Err(err),
+            }
+        } else {
+            let mut buf = [0; 1000];
+            let size = sizes[call % sizes.len()];
+            reader.read(&mut buf[..size]).map(|n| {
+                out.extend_from_slice(&buf[..n]);
+                n
+            })
+        };
+        match result {
+            Ok(0) => return (out, errors),
+            Ok(_) => {}
+            Err(err) => {
+                assert_eq!(err.kind(), kind, "{err}");
+                assert_eq!(err.to_string(), "injected fault");
+                errors += 1;
+                assert!(errors < 10);
+            }
+        }
+    }
 }
