@@ -11,9 +11,7 @@ mod common;
 use std::io::{self, BufRead, BufReader, Cursor, ErrorKind, Read};
 
 use common::*;
-use lz4_stream::{
-    Lz4StreamBufReader, Lz4StreamReader, Reason, SizePrefix, Strategy, StreamOptions,
-};
+use lz4_stream::{Lz4StreamBufReader, Lz4StreamReader, Reason, SizePrefix, StreamOptions};
 use quickcheck::{Arbitrary, Gen};
 
 /// A buffered reader for `inner` with `opts`, given `sizes` when the prefix is out of band.
@@ -27,44 +25,6 @@ fn buf_reader<R: BufRead>(
     } else {
         Lz4StreamBufReader::with_options(inner, opts)
     }
-}
-
-/// Data with text, a run and noise, so blocks have matches and literals.
-fn sample_data() -> Vec<u8> {
-    let mut data = b"to be or not to be, that is the question; ".repeat(6);
-    data.extend_from_slice(&[b'z'; 90]);
-    let mut state = 0x2545_F491_4F6C_DD1D_u64;
-    data.extend((0..170).map(|_| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state as u8
-    }));
-    data.extend_from_slice(b"that is the question");
-    data
-}
-
-/// Options of every prefix width and both strategies, with small pages so the sample makes
-/// several blocks.
-fn all_options() -> Vec<StreamOptions> {
-    vec![
-        StreamOptions::new()
-            .size_prefix(SizePrefix::U8)
-            .page_size(100)
-            .end_marker(true),
-        StreamOptions::new()
-            .size_prefix(SizePrefix::U16)
-            .page_size(128)
-            .strategy(Strategy::RingBuffer { window: 300 }),
-        StreamOptions::new()
-            .size_prefix(SizePrefix::U32)
-            .page_size(64)
-            .dictionary(&b"the question is"[..])
-            .end_marker(true),
-        StreamOptions::new()
-            .size_prefix(SizePrefix::OutOfBand)
-            .page_size(100),
-    ]
 }
 
 /// The capacities of the inner `BufReader`s: tiny ones (records straddle their end), and one
@@ -447,12 +407,6 @@ fn unexpected_eof_resumes() {
 
 // ---------------------------------------------------------------------------------------------
 // Embedding: never consume past the stream.
-
-/// The options of `all_options` with an end marker where a prefix allows one.
-fn marked(opts: &StreamOptions) -> StreamOptions {
-    let prefixed = opts.get_size_prefix() != SizePrefix::OutOfBand;
-    opts.clone().end_marker(prefixed)
-}
 
 /// A stream followed by other bytes, through inner buffers of every capacity over readers
 /// returning short counts: at every point the reader has consumed whole records, never more;

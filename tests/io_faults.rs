@@ -11,45 +11,7 @@ use std::io::{self, BufRead, Cursor, ErrorKind, Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use common::*;
-use lz4_stream::{Lz4StreamWriter, SizePrefix, Strategy, StreamOptions};
-
-/// Data with text, a run and noise, so blocks have matches and literals.
-fn sample_data() -> Vec<u8> {
-    let mut data = b"to be or not to be, that is the question; ".repeat(6);
-    data.extend_from_slice(&[b'z'; 90]);
-    let mut state = 0x2545_F491_4F6C_DD1D_u64;
-    data.extend((0..170).map(|_| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state as u8
-    }));
-    data.extend_from_slice(b"that is the question");
-    data
-}
-
-/// Options of every prefix width and both strategies, with small pages so the sample makes
-/// several blocks.
-fn all_options() -> Vec<StreamOptions> {
-    vec![
-        StreamOptions::new()
-            .size_prefix(SizePrefix::U8)
-            .page_size(100)
-            .end_marker(true),
-        StreamOptions::new()
-            .size_prefix(SizePrefix::U16)
-            .page_size(128)
-            .strategy(Strategy::RingBuffer { window: 300 }),
-        StreamOptions::new()
-            .size_prefix(SizePrefix::U32)
-            .page_size(64)
-            .dictionary(&b"the question is"[..])
-            .end_marker(true),
-        StreamOptions::new()
-            .size_prefix(SizePrefix::OutOfBand)
-            .page_size(100),
-    ]
-}
+use lz4_stream::{Lz4StreamWriter, SizePrefix, StreamOptions};
 
 /// Writes of different lengths (0 included) and flushes over the sample data.
 fn sample_ops(len: usize) -> Vec<Op> {
@@ -492,12 +454,6 @@ fn std_helpers_ride_over_interruptions() {
             assert!(out == data, "{} read_exact, fault at {k}", describe(&opts));
         }
     }
-}
-
-/// The options of `all_options` with an end marker where a prefix allows one.
-fn marked(opts: &StreamOptions) -> StreamOptions {
-    let prefixed = opts.get_size_prefix() != SizePrefix::OutOfBand;
-    opts.clone().end_marker(prefixed)
 }
 
 /// A stream followed by other bytes: the reader stops right after its last record (the end

@@ -788,3 +788,47 @@ pub fn read_retrying<T: BufRead>(reader: &mut T, kind: ErrorKind) -> (Vec<u8>, u
         }
     }
 }
+
+/// Data with text, a run and noise, so blocks have matches and literals.
+pub fn sample_data() -> Vec<u8> {
+    let mut data = b"to be or not to be, that is the question; ".repeat(6);
+    data.extend_from_slice(&[b'z'; 90]);
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    data.extend((0..170).map(|_| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as u8
+    }));
+    data.extend_from_slice(b"that is the question");
+    data
+}
+
+/// Options of every prefix width and both strategies, with small pages so the sample makes
+/// several blocks.
+pub fn all_options() -> Vec<StreamOptions> {
+    vec![
+        StreamOptions::new()
+            .size_prefix(SizePrefix::U8)
+            .page_size(100)
+            .end_marker(true),
+        StreamOptions::new()
+            .size_prefix(SizePrefix::U16)
+            .page_size(128)
+            .strategy(Strategy::RingBuffer { window: 300 }),
+        StreamOptions::new()
+            .size_prefix(SizePrefix::U32)
+            .page_size(64)
+            .dictionary(&b"the question is"[..])
+            .end_marker(true),
+        StreamOptions::new()
+            .size_prefix(SizePrefix::OutOfBand)
+            .page_size(100),
+    ]
+}
+
+/// The options of `all_options` with an end marker where a prefix allows one.
+pub fn marked(opts: &StreamOptions) -> StreamOptions {
+    let prefixed = opts.get_size_prefix() != SizePrefix::OutOfBand;
+    opts.clone().end_marker(prefixed)
+}
