@@ -571,3 +571,45 @@ fn streams_back_to_back() {
         }
     }
 }
+
+/// An inner writer that accepts nothing (`Ok(0)`) is `WriteZero` from the writer, not a loop;
+/// the record stays pending, and once the inner writer takes bytes again the stream is exact.
+#[test]
+fn inner_writer_taking_nothing_is_write_zero() {
+    struct Stalled {
+        out: Vec<u8>,
+        stalled: bool,
+    }
+    impl Write for Stalled {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.stalled {
+                return Ok(0);
+            }
+            self.out.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let data = sample_data();
+    for opts in all_options() {
+        let what = describe(&opts);
+        let inner = Stalled {
+            out: Vec::new(),
+            stalled: true,
+        };
+        let mut writer = Lz4StreamWriter::with_options(inner, &opts).unwrap();
+        // The first write takes a page (its record cannot be handed over); the flush must say so.
+        let taken = writer.write(&data).unwrap();
+        assert!(taken > 0, "{what}");
+        let err = writer.flush().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::WriteZero, "{what}: {err}");
+        assert!(writer.get_ref().out.is_empty(), "{what}");
+        writer.get_mut().stalled = false;
+        writer.write_all(&data[taken..]).unwrap();
+        let out = writer.finish().unwrap().out;
+        let clean = compress_ops(&opts, &data, &[Op::Write(data.len())]);
+        assert!(out == clean, "{what}: the stream differs from a clean run");
+    }
+}
