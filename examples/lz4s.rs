@@ -36,7 +36,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use lz4_stream::{
-    Lz4StreamReader, Lz4StreamWriter, SizePrefix, Strategy, StreamOptions, WINDOW_SIZE,
+    Lz4StreamReader, Lz4StreamWriter, SizePrefix, Strategy, StreamOptions, MAX_ACCELERATION,
+    WINDOW_SIZE,
 };
 
 /// The size of the buffers around the input and the output.
@@ -70,6 +71,9 @@ Options (`--flag VALUE` or `--flag=VALUE`; each at most once; `--` ends the opti
                      liblz4's ring-buffer decoders and this tool decode, python-lz4 does not.
                      Without it: double buffer, each block references only the block before
                      it, which every decoder handles.
+    --fast N         Compress with liblz4's acceleration N, 1 to 65537 (python-lz4's
+                     mode=\"fast\", acceleration=N): higher is faster, with less
+                     compression. Default: 1. Only matters to compress.
     --dict FILE      Initial dictionary shared by both ends (only its last 64 KiB matter).
     --end-marker     compress ends the stream with a zero size prefix; decompress requires
                      one (input that ends without it is truncated). Needs a prefix (not 0).
@@ -188,6 +192,7 @@ struct Command {
     dict: Option<PathBuf>,
     end_marker: bool,
     sizes: Option<PathBuf>,
+    acceleration: Option<u32>,
 }
 
 /// Parses the arguments (without the program name). `Err` is a usage error's message.
@@ -200,6 +205,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, String> {
     let mut dict = None;
     let mut end_marker = false;
     let mut sizes = None;
+    let mut acceleration = None;
 
     let mut args = args.into_iter();
     let mut options_ended = false;
@@ -264,6 +270,10 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, String> {
             "--sizes" => {
                 let v = value("--sizes")?;
                 set_once(&mut sizes, "--sizes", file_arg("--sizes", v)?)?;
+            }
+            "--fast" => {
+                let v = value("--fast")?;
+                set_once(&mut acceleration, "--fast", parse_acceleration(&v)?)?;
             }
             "--end-marker" => {
                 if inline_value.is_some() {
@@ -336,7 +346,19 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, String> {
         dict,
         end_marker,
         sizes,
+        acceleration,
     }))
+}
+
+/// Parses `--fast N`: an acceleration in `1..=MAX_ACCELERATION`.
+fn parse_acceleration(value: &OsString) -> Result<u32, String> {
+    let text = value.to_string_lossy();
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_ACCELERATION).contains(n))
+        .ok_or_else(|| {
+            format!("--fast: invalid acceleration '{text}' (expected 1 to {MAX_ACCELERATION})")
+        })
 }
 
 /// Stores a flag's value, refusing a second one.
@@ -448,6 +470,9 @@ impl Command {
         }
         if let Some(window) = self.ring {
             opts = opts.strategy(Strategy::RingBuffer { window });
+        }
+        if let Some(acceleration) = self.acceleration {
+            opts = opts.mode(lz4_stream::Mode::Fast { acceleration });
         }
         opts.end_marker(self.end_marker)
     }

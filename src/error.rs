@@ -35,7 +35,8 @@ use std::io;
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Reason {
-    /// The page size is outside `1..=MAX_PAGE_SIZE`.
+    /// The page size is outside `1..=MAX_PAGE_SIZE`, or its buffers cannot exist on this target
+    /// (a 32-bit target cannot hold the largest pages).
     PageSize {
         /// The page size asked for.
         page_size: usize,
@@ -53,6 +54,12 @@ pub enum Reason {
     Window {
         /// The window asked for.
         window: usize,
+    },
+    /// A [`Mode::Fast`](crate::Mode::Fast) acceleration outside
+    /// `1..=MAX_ACCELERATION`.
+    Acceleration {
+        /// The acceleration asked for.
+        acceleration: u32,
     },
     /// `end_marker(true)` with `SizePrefix::OutOfBand`: a marker is a zero prefix, and
     /// out-of-band streams have no prefixes.
@@ -118,6 +125,7 @@ impl Reason {
             PageSize { .. }
             | PrefixTooNarrow { .. }
             | Window { .. }
+            | Acceleration { .. }
             | EndMarkerWithoutPrefix
             | BlockSizesMismatch
             | ChunkTooLong { .. }
@@ -156,6 +164,11 @@ impl fmt::Display for Reason {
                 f,
                 "ring buffer window {window} exceeds LZ4's reach of {} bytes",
                 crate::WINDOW_SIZE
+            ),
+            Acceleration { acceleration } => write!(
+                f,
+                "acceleration {acceleration} is outside 1..={}",
+                crate::MAX_ACCELERATION
             ),
             EndMarkerWithoutPrefix => {
                 f.write_str("an end marker needs size prefixes (not SizePrefix::OutOfBand)")

@@ -25,6 +25,16 @@ pub const fn compress_bound(n: usize) -> usize {
     n + n / 255 + 16
 }
 
+/// Whether the buffers of a page of `page_size` bytes can exist on this target: a window (64
+/// KiB of history, the page, up to 1 MiB of spare room) and a record of
+/// `compress_bound(page_size)`, each at most `isize::MAX` bytes, which a 32-bit target cannot
+/// give the largest pages.
+fn buffers_fit(page_size: usize) -> bool {
+    let window = page_size.checked_add(WINDOW_SIZE + (1 << 20) + 64);
+    let record = page_size.checked_add(page_size / 255 + 16 + 4);
+    matches!((window, record), (Some(w), Some(r)) if w <= isize::MAX as usize && r <= isize::MAX as usize)
+}
+
 /// How each record states the size of its block (python-lz4's `store_comp_size`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum SizePrefix {
@@ -100,7 +110,45 @@ pub enum Strategy {
     },
 }
 
-/// The options of a stream: page size, size prefix, strategy, dictionary, end marker.
+/// How the writer compresses (python-lz4's `mode`): a writer-side option that readers ignore.
+///
+/// ```
+/// use lz4_stream::{Mode, StreamOptions};
+///
+/// // python-lz4's LZ4StreamCompressor(..., mode="fast", acceleration=8)
+/// let opts = StreamOptions::new().mode(Mode::Fast { acceleration: 8 });
+/// opts.validate()?;
+/// assert_eq!(opts.get_mode(), Mode::Fast { acceleration: 8 });
+///
+/// // liblz4 clamps an acceleration of 0 to 1; here it is a mistake.
+/// let err = StreamOptions::new().mode(Mode::Fast { acceleration: 0 }).validate().unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// # Ok::<(), lz4_stream::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mode {
+    /// liblz4's fast compressor (`LZ4_compress_fast_continue`). `acceleration` in
+    /// `1..=MAX_ACCELERATION` trades ratio for speed as in liblz4: the search skips ahead
+    /// faster through bytes that do not match. 1 (the default) is python-lz4's
+    /// `mode="default"`; any value is its `mode="fast", acceleration=N`.
+    Fast {
+        /// liblz4's acceleration, `1..=MAX_ACCELERATION`.
+        acceleration: u32,
+    },
+}
+
+impl Default for Mode {
+    fn default() -> Self {
+        Mode::Fast { acceleration: 1 }
+    }
+}
+
+/// The largest acceleration of [`Mode::Fast`]: liblz4's `LZ4_ACCELERATION_MAX`.
+pub const MAX_ACCELERATION: u32 = 65_537;
+
+/// The options of a stream: page size, size prefix, strategy, dictionary, end marker, and the
+/// writer's compression mode.
 ///
 /// ```
 /// use lz4_stream::{SizePrefix, StreamOptions, Strategy};
@@ -126,6 +174,7 @@ pub struct StreamOptions {
     strategy: Strategy,
     dictionary: Vec<u8>,
     end_marker: bool,
+    mode: Mode,
 }
 
 impl Default for StreamOptions {
@@ -136,12 +185,14 @@ impl Default for StreamOptions {
             strategy: Strategy::DoubleBuffer,
             dictionary: Vec::new(),
             end_marker: false,
+            mode: Mode::default(),
         }
     }
 }
 
 impl StreamOptions {
-    /// The defaults: 64 KiB pages, 4-byte prefixes, double buffer, no dictionary, no end marker.
+    /// The defaults: 64 KiB pages, 4-byte prefixes, double buffer, no dictionary, no end marker,
+    /// `Mode::Fast { acceleration: 1 }`.
     pub fn new() -> Self {
         Self::default()
     }
@@ -177,6 +228,18 @@ impl StreamOptions {
     pub fn end_marker(mut self, end_marker: bool) -> Self {
         self.end_marker = end_marker;
         self
+    }
+
+    /// Sets how the writer compresses (default: `Mode::Fast { acceleration: 1 }`). Readers
+    /// ignore it: every mode writes the same format.
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The writer's compression mode.
+    pub fn get_mode(&self) -> Mode {
+        self.mode
     }
 
     /// The page size.
@@ -218,7 +281,7 @@ impl StreamOptions {
 
     /// The rules both ends share.
     fn check_common(&self) -> Result<(), Error> {
-        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
+        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) || !buffers_fit(self.page_size) {
             return Err(Error::new(Reason::PageSize {
                 page_size: self.page_size,
             }));
@@ -246,7 +309,12 @@ impl StreamOptions {
                 return Err(Error::new(Reason::Window { window }));
             }
         }
-        Ok(())
+        match self.mode {
+            Mode::Fast { acceleration } if !(1..=MAX_ACCELERATION).contains(&acceleration) => {
+                Err(Error::new(Reason::Acceleration { acceleration }))
+            }
+            Mode::Fast { .. } => Ok(()),
+        }
     }
 
     /// What a reader (or a [`Decompressor`](crate::Decompressor)) needs: a valid page size.
