@@ -8,16 +8,20 @@
 //!   no more.
 //! - [`Strategy::RingBuffer`]: the last `window` bytes of the stream, across block boundaries.
 //!
-//! The chunk is copied into the page of a [`Window`] and compressed there with the history as
-//! the dictionary, so the history costs no copy per block. [`Lz4StreamWriter`] fills the page in
-//! place instead of handing chunks over, which saves the copy into the page as well.
+//! The chunk is copied into the page of a [`Window`], right after the history, and compressed
+//! there by the crate's fast compressor ([`FastTable`]), whose hash table is kept from block to
+//! block: the history is hashed once, as it was compressed, never again per block. The table
+//! holds liblz4's indexes (the stream's bytes numbered from 0, or from 64 KiB after a
+//! dictionary); `base` maps them to the window's buffer, and follows the history when the window
+//! moves it to the front. With a history of the last 64 KiB (a ring of 65,536 bytes) the blocks
+//! are liblz4's `LZ4_compress_fast_continue`'s, byte for byte. [`Lz4StreamWriter`] gathers its
+//! input straight into the page, which saves a copy.
 //!
 //! [`Lz4StreamWriter`]: crate::Lz4StreamWriter
 
-use lz4_flex::block::{compress_into, compress_into_with_dict, get_maximum_output_size};
-
+use crate::block::fast::{FastTable, DICTIONARY_END, MIN_DICTIONARY};
 use crate::error::{Error, Reason};
-use crate::options::{compress_bound, SizePrefix, Strategy, StreamOptions, WINDOW_SIZE};
+use crate::options::{compress_bound, Mode, SizePrefix, Strategy, StreamOptions, WINDOW_SIZE};
 use crate::record::write_prefix;
 use crate::window::Window;
 
@@ -42,6 +46,13 @@ use crate::window::Window;
 pub struct Compressor {
     /// The history and the page being compressed.
     window: Window,
+    /// The fast compressor's hash table, kept across blocks.
+    table: FastTable,
+    /// The index (the table's numbering of the stream's bytes) of the window buffer's first
+    /// byte; wrapping, since the buffer may begin before index 0.
+    base: u32,
+    /// liblz4's acceleration.
+    acceleration: u32,
     /// How each record states its size.
     prefix: SizePrefix,
     /// The largest chunk.
@@ -61,14 +72,32 @@ impl Compressor {
             Strategy::DoubleBuffer => None,
             Strategy::RingBuffer { window } => Some(window),
         };
+        let Mode::Fast { acceleration } = opts.get_mode();
+        // As liblz4's LZ4_loadDict: a dictionary too short to hash is not used, but any
+        // dictionary makes the stream's indexes start at 64 KiB.
+        let mut dictionary = opts.dictionary_window();
+        if dictionary.len() < MIN_DICTIONARY {
+            dictionary = &[];
+        }
+        let first_index = if opts.get_dictionary().is_empty() {
+            0
+        } else {
+            DICTIONARY_END
+        };
         let mut window = Window::new(
             opts.get_page_size(),
-            opts.dictionary_window(),
+            dictionary,
             ring_window.unwrap_or(WINDOW_SIZE),
         );
-        window.make_room();
+        let mut table = FastTable::new();
+        let base = first_index - dictionary.len() as u32;
+        table.load_dictionary(dictionary, base);
+        let base = base.wrapping_add(window.make_room() as u32);
         Ok(Compressor {
             window,
+            table,
+            base,
+            acceleration,
             prefix: opts.get_size_prefix(),
             page_size: opts.get_page_size(),
             ring_window,
@@ -94,16 +123,16 @@ impl Compressor {
         }
         self.window.page_mut()[..chunk.len()].copy_from_slice(chunk);
         let at = out.len();
-        out.resize(at + self.record_bound(), 0);
-        let len = self.compress_page(chunk.len(), &mut out[at..]);
+        out.resize(at + self.prefix.width() + compress_bound(chunk.len()), 0);
+        let len = self.compress_page(chunk.len(), &mut out[at..])?;
         out.truncate(at + len);
         Ok(len)
     }
 
     /// The largest record [`compress_page`](Self::compress_page) may need room for: the prefix
-    /// and the room `lz4_flex` asks for (a little more than `compress_bound`).
+    /// and `compress_bound(page_size)`.
     pub(crate) fn record_bound(&self) -> usize {
-        self.prefix.width() + get_maximum_output_size(self.page_size)
+        self.prefix.width() + compress_bound(self.page_size)
     }
 
     /// The page, for the writer to gather input into.
@@ -111,50 +140,34 @@ impl Compressor {
         self.window.page_mut()
     }
 
-    /// Compresses the first `len` bytes of the page into `dst` (at least
-    /// [`record_bound`](Self::record_bound) long) as one record; returns the record's length.
-    pub(crate) fn compress_page(&mut self, len: usize, dst: &mut [u8]) -> usize {
-        let (history, page) = self.window.history_and_page(len);
-        let size = compress_record(self.prefix, page, history, dst);
-        self.window.commit(len, self.ring_window.unwrap_or(len));
-        self.window.make_room();
-        self.blocks += 1;
-        size
-    }
-
-    /// Whether [`compress_in_place`](Self::compress_in_place) may be used: with the double
-    /// buffer only, whose blocks reference nothing but the block before them.
-    pub(crate) fn can_compress_in_place(&self) -> bool {
-        self.ring_window.is_none()
-    }
-
-    /// Double buffer only: compresses `chunk` (at most a page) where it lies, as the next block,
-    /// into `dst` (at least [`record_bound`](Self::record_bound) long) as one record; returns the
-    /// record's length. `previous` is the block before it when that block lies in the caller's
-    /// memory too (compressed here as well), `None` when it is in the window.
+    /// Compresses the first `len` bytes of the page into `dst` (at least the prefix and
+    /// `compress_bound(len)` long) as one record; returns the record's length.
     ///
-    /// This saves the writer the copy of large writes into the page, but leaves the history
-    /// behind: [`remember`](Self::remember) the last such chunk before anything else.
-    pub(crate) fn compress_in_place(
-        &mut self,
-        chunk: &[u8],
-        previous: Option<&[u8]>,
-        dst: &mut [u8],
-    ) -> usize {
-        debug_assert!(self.can_compress_in_place() && chunk.len() <= self.page_size);
-        let history = match previous {
-            Some(previous) => &previous[previous.len().saturating_sub(WINDOW_SIZE)..],
-            None => self.window.history(),
-        };
-        let size = compress_record(self.prefix, chunk, history, dst);
+    /// Fails only if the block does not fit the prefix, which the options' rules exclude; the
+    /// check stays in release builds, since a wrong prefix would corrupt the stream.
+    pub(crate) fn compress_page(&mut self, len: usize, dst: &mut [u8]) -> Result<usize, Error> {
+        let (buf, start, end) = self.window.buffer();
+        let delta = self
+            .table
+            .rebase_for(self.base.wrapping_add(end as u32), len);
+        self.base = self.base.wrapping_sub(delta);
+        let width = self.prefix.width();
+        let size = self.table.compress(
+            buf,
+            self.base,
+            start,
+            end,
+            end + len,
+            self.acceleration,
+            &mut dst[width..],
+        );
+        write_prefix(self.prefix, size, dst)
+            .map_err(|reason| Error::at_block(reason, self.blocks))?;
+        self.window.commit(len, self.ring_window.unwrap_or(len));
+        let shift = self.window.make_room();
+        self.base = self.base.wrapping_add(shift as u32);
         self.blocks += 1;
-        size
-    }
-
-    /// Makes `block`, the latest chunk given to [`compress_in_place`](Self::compress_in_place),
-    /// the history: its last 64 KiB (the double buffer's history is the previous block).
-    pub(crate) fn remember(&mut self, block: &[u8]) {
-        self.window.replace_history(block);
+        Ok(width + size)
     }
 
     /// The page size: the longest chunk [`compress`](Self::compress) takes.
@@ -171,23 +184,4 @@ impl Compressor {
     pub fn blocks(&self) -> u64 {
         self.blocks
     }
-}
-
-/// Compresses `chunk` with `history` as its dictionary into `dst` (at least
-/// [`Compressor::record_bound`] long) as one record: the prefix, then the block. Returns the
-/// record's length.
-fn compress_record(prefix: SizePrefix, chunk: &[u8], history: &[u8], dst: &mut [u8]) -> usize {
-    let width = prefix.width();
-    let block = &mut dst[width..];
-    let size = if history.is_empty() {
-        compress_into(chunk, block)
-    } else {
-        compress_into_with_dict(chunk, block, history)
-    }
-    // lz4_flex fails only when the output is shorter than `get_maximum_output_size`, and
-    // `record_bound` makes room for that.
-    .expect("record buffer holds lz4_flex's maximum output");
-    debug_assert!(size <= compress_bound(chunk.len()));
-    write_prefix(prefix, size, dst);
-    width + size
 }

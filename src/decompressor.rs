@@ -4,16 +4,16 @@
 //! (the initial dictionary before the first block), whatever strategy the writer used: that is
 //! the most any LZ4 stream can reference, so it decodes every stream liblz4 or python-lz4 can
 //! write, including liblz4 double-buffer streams whose blocks reach past the previous block
-//! (SPEC 1.1). Blocks decode straight into the page of a [`Window`], and the bytes handed back
-//! are that page, so nothing is copied.
+//! (SPEC 1.1). Blocks decode straight into the page of a [`Window`], right after the history
+//! (the crate's decoder in prefix mode, [`block::decode`](crate::block::decode)), and the bytes
+//! handed back are that page, so nothing is copied.
 //!
 //! A block that does not decode, decodes to more than a page, or references bytes the history
 //! does not hold is an error (`InvalidData`), never wrong bytes. The decompressor does not
 //! change on an error, so the caller may skip the block (its history will then be missing, so
 //! later blocks may fail too).
 
-use lz4_flex::block::{decompress_into, decompress_into_with_dict, DecompressError};
-
+use crate::block::decode::{decode, DecodeError};
 use crate::error::{Error, Reason};
 use crate::options::{StreamOptions, WINDOW_SIZE};
 use crate::record::check_block_size;
@@ -71,29 +71,31 @@ impl Decompressor {
     /// bytes of the history until the next call.
     pub(crate) fn decode(&mut self, block: &[u8]) -> Result<usize, Error> {
         self.window.make_room();
-        let (history, room) = self.window.history_and_room();
-        let len = decode_block(block, history, room, self.page_size, self.blocks)?;
+        let (buf, history, start) = self.window.buffer_mut();
+        let len = decode_block(block, buf, history, start, self.page_size, self.blocks)?;
         self.window.commit(len, WINDOW_SIZE);
         self.blocks += 1;
         Ok(len)
     }
 
-    /// Decodes `block` into `out` (at least a page long) instead of the window, with `history`
-    /// (the last 64 KiB of the stream, kept by the caller) as its dictionary; returns how many
-    /// bytes it decoded to. This saves the reader the copy out of the window for large reads,
-    /// but leaves the window's history behind: [`replace_history`](Self::replace_history)
-    /// before the next [`decode`](Self::decode).
-    pub(crate) fn decode_outside(
+    /// Decodes `block` into `buf` at `at` (with room for a page after it) instead of the window,
+    /// with the 64 KiB before `at` (the last 64 KiB of the stream, kept by the caller) as its
+    /// history; returns how many bytes it decoded to. Bytes of `buf` after those may be
+    /// overwritten. This saves the reader the copy out of the window for large reads, but leaves
+    /// the window's history behind: [`replace_history`](Self::replace_history) before the next
+    /// [`decode`](Self::decode).
+    pub(crate) fn decode_into(
         &mut self,
         block: &[u8],
-        history: &[u8],
-        out: &mut [u8],
+        buf: &mut [u8],
+        at: usize,
     ) -> Result<usize, Error> {
-        debug_assert!(history.len() == WINDOW_SIZE);
+        debug_assert!(at >= WINDOW_SIZE && buf.len() - at >= self.page_size);
         let len = decode_block(
             block,
-            history,
-            &mut out[..self.page_size],
+            buf,
+            at - WINDOW_SIZE,
+            at,
             self.page_size,
             self.blocks,
         )?;
@@ -129,12 +131,13 @@ impl Decompressor {
     }
 }
 
-/// Decodes `block` (block number `blocks`) into `room` (a page) with `history` as its
-/// dictionary; returns how many bytes it decoded to.
+/// Decodes `block` (block number `blocks`) into `buf` at `start`, with `buf[history..start]` as
+/// its history and room for `page_size` bytes; returns how many bytes it decoded to.
 fn decode_block(
     block: &[u8],
-    history: &[u8],
-    room: &mut [u8],
+    buf: &mut [u8],
+    history: usize,
+    start: usize,
     page_size: usize,
     blocks: u64,
 ) -> Result<usize, Error> {
@@ -143,30 +146,22 @@ fn decode_block(
         return Err(at_block(Reason::EmptyBlock));
     }
     check_block_size(block.len(), page_size).map_err(at_block)?;
-    let decoded = if history.is_empty() {
-        decompress_into(block, room)
-    } else {
-        decompress_into_with_dict(block, room, history)
-    };
-    decoded.map_err(|err| at_block(reason(err, page_size)))
+    decode(block, buf, history, start, page_size).map_err(|err| at_block(reason(err, page_size)))
 }
 
-/// Why lz4_flex refused a block, in this crate's terms.
-fn reason(err: DecompressError, page_size: usize) -> Reason {
+/// Why the decoder refused a block, in the crate's terms.
+fn reason(err: DecodeError, page_size: usize) -> Reason {
     match err {
-        DecompressError::OutputTooSmall { .. } => Reason::PageOverflow { page_size },
-        DecompressError::OffsetOutOfBounds => Reason::BeyondHistory,
-        DecompressError::OffsetZero => Reason::Malformed {
+        DecodeError::Overflow => Reason::PageOverflow { page_size },
+        DecodeError::BeyondHistory => Reason::BeyondHistory,
+        DecodeError::OffsetZero => Reason::Malformed {
             detail: "a match has offset 0",
         },
-        DecompressError::LiteralOutOfBounds => Reason::Malformed {
+        DecodeError::LiteralsPastEnd => Reason::Malformed {
             detail: "a literal run goes past the end of the block",
         },
-        DecompressError::ExpectedAnotherByte => Reason::Malformed {
+        DecodeError::Truncated => Reason::Malformed {
             detail: "the block ends inside a sequence",
-        },
-        _ => Reason::Malformed {
-            detail: "the block does not decode",
         },
     }
 }

@@ -348,9 +348,7 @@ impl<S: Source> Core<S> {
             let decoded = self.next_record(|decompressor, block| {
                 if pos >= WINDOW_SIZE {
                     history_in_buf = true;
-                    let (before, after) = buf.split_at_mut(pos);
-                    let history = &before[pos - WINDOW_SIZE..];
-                    decompressor.decode_outside(block, history, after)
+                    decompressor.decode_into(block, buf, pos)
                 } else {
                     decompressor.decode(block).map(|len| {
                         buf[pos..pos + len].copy_from_slice(decompressor.recent(len));

@@ -29,14 +29,22 @@ pub enum Record<'a> {
 }
 
 /// Writes `size` as a prefix of `prefix`'s width into the front of `out` (which must be at least
-/// that wide); the caller has checked that `size` fits.
-pub(crate) fn write_prefix(prefix: SizePrefix, size: usize, out: &mut [u8]) {
+/// that wide). A size the prefix cannot hold is refused (`PrefixTooNarrow`), never truncated.
+pub(crate) fn write_prefix(prefix: SizePrefix, size: usize, out: &mut [u8]) -> Result<(), Reason> {
+    if size > prefix.max_block_size() {
+        return Err(Reason::PrefixTooNarrow {
+            width: prefix.width(),
+            page_size: size,
+            bound: size,
+        });
+    }
     match prefix {
         SizePrefix::OutOfBand => {}
         SizePrefix::U8 => out[0] = size as u8,
         SizePrefix::U16 => LittleEndian::write_u16(out, size as u16),
         SizePrefix::U32 => LittleEndian::write_u32(out, size as u32),
     }
+    Ok(())
 }
 
 /// Reads a prefix of `bytes.len()` bytes (1, 2 or 4).

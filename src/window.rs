@@ -11,10 +11,13 @@
 //!                          ^start                ^end
 //! ```
 //!
-//! When less than a page of room is left after `end`, the history (at most 64 KiB) moves to the
-//! front. The spare room, up to 1 MiB, makes that rare: a 64 KiB copy per megabyte of data at
-//! most, next to nothing beside the codec.
+//! When less than a page (and the decoder's slack) of room is left after `end`, the history (at
+//! most 64 KiB) moves to the front. The spare room, up to 1 MiB, makes that rare: a 64 KiB copy
+//! per megabyte of data at most, next to nothing beside the codec. The block codec works on the
+//! buffer whole ([`Window::buffer`]), in prefix mode: a match into the history is a backward
+//! copy within it.
 
+use crate::block::SLACK;
 use crate::options::WINDOW_SIZE;
 
 /// History plus room for a page; see the module documentation.
@@ -37,7 +40,7 @@ impl Window {
         // cap so small pages do not take much memory.
         let spare = page_size.saturating_mul(256).clamp(WINDOW_SIZE, 1 << 20);
         let dictionary = &dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..];
-        let mut buf = vec![0; WINDOW_SIZE + page_size + spare];
+        let mut buf = vec![0; WINDOW_SIZE + page_size + SLACK + spare];
         buf[..dictionary.len()].copy_from_slice(dictionary);
         let end = dictionary.len();
         Window {
@@ -56,18 +59,6 @@ impl Window {
     /// The last `len` bytes of the history (the bytes of the latest block).
     pub(crate) fn recent(&self, len: usize) -> &[u8] {
         &self.buf[self.end - len..self.end]
-    }
-
-    /// The history and the first `len` bytes of the page, to compress.
-    pub(crate) fn history_and_page(&self, len: usize) -> (&[u8], &[u8]) {
-        let (history, page) = self.buf[self.start..].split_at(self.end - self.start);
-        (history, &page[..len])
-    }
-
-    /// The history and a whole page of room, to decode into.
-    pub(crate) fn history_and_room(&mut self) -> (&[u8], &mut [u8]) {
-        let (history, room) = self.buf[self.start..].split_at_mut(self.end - self.start);
-        (history, &mut room[..self.page_size])
     }
 
     /// The page, to fill before compressing it.
@@ -93,14 +84,30 @@ impl Window {
         self.end = bytes.len();
     }
 
-    /// Makes room for a whole page after the history, moving the history to the front of the
-    /// buffer if needed. Call only between pages: bytes in the page are not kept.
-    pub(crate) fn make_room(&mut self) {
-        if self.buf.len() - self.end < self.page_size {
+    /// Makes room for a whole page and the decoder's slack after the history, moving the
+    /// history to the front of the buffer if needed; returns how far it moved (0 if it did not).
+    /// Call only between pages: bytes in the page are not kept.
+    pub(crate) fn make_room(&mut self) -> usize {
+        if self.buf.len() - self.end < self.page_size + SLACK {
+            let shift = self.start;
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
+            return shift;
         }
+        0
+    }
+
+    /// The whole buffer, with the start of the history and its end (the start of the page):
+    /// what the block codec works on.
+    pub(crate) fn buffer(&self) -> (&[u8], usize, usize) {
+        (&self.buf, self.start, self.end)
+    }
+
+    /// The whole buffer, mutably, with the start and end of the history (see
+    /// [`buffer`](Self::buffer)).
+    pub(crate) fn buffer_mut(&mut self) -> (&mut [u8], usize, usize) {
+        (&mut self.buf, self.start, self.end)
     }
 }
 
@@ -136,7 +143,7 @@ mod tests {
         window.page_mut()[..2].copy_from_slice(b"de");
         window.commit(2, 2);
         assert_eq!(window.history(), b"de");
-        let (history, page) = window.history_and_page(0);
-        assert_eq!((history, page), (&b"de"[..], &b""[..]));
+        let (buf, start, end) = window.buffer();
+        assert_eq!(&buf[start..end], b"de");
     }
 }

@@ -7,11 +7,9 @@
 //! (`Interrupted`, `WouldBlock` or any other) before it takes new input. So when the inner writer
 //! fails, nothing is lost or written twice, and the next call goes on where the last stopped.
 //!
-//! With the double buffer, a write of whole pages while the page is empty is compressed where
-//! it lies instead of being copied into the page first (only the last page's last 64 KiB is
-//! copied, as the history): the bare codec's cost, plus the copy of the records out. Such a write
-//! hands over one record per page; if the inner writer fails once pages have been taken, the
-//! write returns them and the error waits for the next call, which returns it first.
+//! Every byte is copied into the page, large writes too: the compressor's hash table, kept
+//! across blocks, points into the window, and one copy per byte is what liblz4's users pay in
+//! its double-buffer layout as well (a few percent of the compression's time).
 
 use std::fmt;
 use std::io::{self, Write};
@@ -66,9 +64,6 @@ pub struct Lz4StreamWriter<W: Write> {
     /// Set while the inner writer runs, so that `Drop` after a panic in it writes nothing more
     /// (as `std::io::BufWriter` does).
     panicked: bool,
-    /// An error of the inner writer that came after a write had taken input (see
-    /// `write_pages`): the next call returns it, before anything else.
-    deferred: Option<io::Error>,
 }
 
 impl<W: Write> Lz4StreamWriter<W> {
@@ -106,7 +101,6 @@ impl<W: Write> Lz4StreamWriter<W> {
             end_marker: opts.get_end_marker(),
             finished: false,
             panicked: false,
-            deferred: None,
         })
     }
 
@@ -152,12 +146,8 @@ impl<W: Write> Lz4StreamWriter<W> {
             .unwrap_or_default()
     }
 
-    /// Hands the inner writer what is left of the latest record (after returning the deferred
-    /// error, if any).
+    /// Hands the inner writer what is left of the latest record.
     fn write_record(&mut self) -> io::Result<()> {
-        if let Some(err) = self.deferred.take() {
-            return Err(err);
-        }
         hand_over(
             &mut self.inner,
             &self.record[..self.len],
@@ -166,76 +156,26 @@ impl<W: Write> Lz4StreamWriter<W> {
         )
     }
 
-    /// Compresses the whole pages at the front of `buf` where they lie, when the page is empty
-    /// and the double buffer is used: this saves copying them into the page, and costs one copy
-    /// of the last page's last 64 KiB into the history. Each record is handed to the inner
-    /// writer before the next page is compressed; the loop stops after the last whole page, or
-    /// when the inner writer fails: the pages are taken, so the error is deferred to the next
-    /// call, and the record waits like any other. Returns the bytes taken: at least one page.
-    fn write_pages(&mut self, buf: &[u8]) -> usize {
-        /// Makes the latest page compressed in place the history however the loop ends, a panic
-        /// in the inner writer included, so that the history is never stale.
-        struct History<'a, 'b> {
-            compressor: &'a mut Compressor,
-            latest: Option<&'b [u8]>,
-        }
-        impl Drop for History<'_, '_> {
-            fn drop(&mut self) {
-                if let Some(block) = self.latest {
-                    self.compressor.remember(block);
-                }
-            }
-        }
-
-        let page_size = self.compressor.page_size();
-        let mut history = History {
-            compressor: &mut self.compressor,
-            latest: None,
-        };
-        let mut taken = 0;
-        for page in buf.chunks_exact(page_size) {
-            debug_assert_eq!(self.written, self.len);
-            let len = history
-                .compressor
-                .compress_in_place(page, history.latest, &mut self.record);
-            history.latest = Some(page);
-            taken += page_size;
-            if let Some(sizes) = &mut self.block_sizes {
-                sizes.push(len);
-            }
-            self.written = 0;
-            self.len = len;
-            let result = hand_over(
-                &mut self.inner,
-                &self.record[..len],
-                &mut self.written,
-                &mut self.panicked,
-            );
-            if let Err(err) = result {
-                self.deferred = Some(err);
-                break;
-            }
-        }
-        taken
-    }
-
     /// Compresses the gathered bytes into the record. The record must be written out.
-    fn seal_page(&mut self) {
+    fn seal_page(&mut self) -> io::Result<()> {
         debug_assert_eq!(self.written, self.len);
-        let len = self.compressor.compress_page(self.filled, &mut self.record);
+        let len = self
+            .compressor
+            .compress_page(self.filled, &mut self.record)?;
         if let Some(sizes) = &mut self.block_sizes {
             sizes.push(len);
         }
         self.filled = 0;
         self.written = 0;
         self.len = len;
+        Ok(())
     }
 
     /// Writes out everything gathered so far as records, without flushing the inner writer.
     fn write_pending(&mut self) -> io::Result<()> {
         self.write_record()?;
         if self.filled > 0 {
-            self.seal_page();
+            self.seal_page()?;
             self.write_record()?;
         }
         Ok(())
@@ -316,18 +256,12 @@ impl<W: Write> Write for Lz4StreamWriter<W> {
         if self.finished {
             return Err(Error::new(Reason::Finished).into());
         }
-        if self.filled == 0
-            && buf.len() >= self.compressor.page_size()
-            && self.compressor.can_compress_in_place()
-        {
-            return Ok(self.write_pages(buf));
-        }
         let page = &mut self.compressor.page_mut()[self.filled..];
         let n = buf.len().min(page.len());
         page[..n].copy_from_slice(&buf[..n]);
         self.filled += n;
         if self.filled == self.compressor.page_size() {
-            self.seal_page();
+            self.seal_page()?;
         }
         Ok(n)
     }
@@ -342,9 +276,7 @@ impl<W: Write> Write for Lz4StreamWriter<W> {
 impl<W: Write> Drop for Lz4StreamWriter<W> {
     fn drop(&mut self) {
         if self.inner.is_some() && !self.panicked {
-            // Best effort, as `BufWriter` does: errors here have nowhere to go (a deferred one
-            // included: the record it left waiting gets one more try).
-            self.deferred = None;
+            // Best effort, as `BufWriter` does: errors here have nowhere to go.
             let _ = self.try_finish();
         }
     }
@@ -359,68 +291,5 @@ impl<W: Write + fmt::Debug> fmt::Debug for Lz4StreamWriter<W> {
             .field("pending", &(self.len - self.written))
             .field("finished", &self.finished)
             .finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Lz4StreamReader;
-    use std::io::Read;
-
-    /// Panics once, on its `panic_at`-th call.
-    struct PanicsOnce {
-        out: Vec<u8>,
-        calls: usize,
-        panic_at: usize,
-    }
-
-    impl Write for PanicsOnce {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.calls += 1;
-            if self.calls == self.panic_at {
-                panic!("inner writer panics");
-            }
-            self.out.extend_from_slice(buf);
-            Ok(buf.len())
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    /// A write compressed in place whose inner writer panics between two pages leaves the
-    /// history right, so that a caller that catches the panic and goes on makes a valid stream.
-    #[test]
-    fn in_place_history_survives_a_panicking_inner_writer() {
-        let data: Vec<u8> = (0..2000u32)
-            .flat_map(|i| format!("{} {} ", i % 97, i * 7919 % 1009).into_bytes())
-            .collect();
-        let opts = StreamOptions::new().page_size(1000);
-        let inner = PanicsOnce {
-            out: Vec::new(),
-            calls: 0,
-            panic_at: 3,
-        };
-        let mut writer = Lz4StreamWriter::with_options(inner, &opts).unwrap();
-        // The first page goes through the page (writes shorter than a page), so the history
-        // in the window is that page.
-        writer.write_all(&data[..500]).unwrap();
-        writer.write_all(&data[500..1000]).unwrap();
-        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            writer.write(&data[1000..8000]).unwrap()
-        }));
-        assert!(caught.is_err());
-        // Two more pages were taken: the second's record waits, and the history must be that
-        // page, not the first write's.
-        writer.write_all(&data[3000..]).unwrap();
-        let stream = writer.finish().unwrap().out;
-        let mut decoded = Vec::new();
-        Lz4StreamReader::with_options(&stream[..], &opts)
-            .unwrap()
-            .read_to_end(&mut decoded)
-            .unwrap();
-        assert!(decoded == data);
     }
 }
