@@ -30,7 +30,7 @@ pub const fn compress_bound(n: usize) -> usize {
 /// `compress_bound(page_size)`, each at most `isize::MAX` bytes, which a 32-bit target cannot
 /// give the largest pages.
 fn buffers_fit(page_size: usize) -> bool {
-    let window = page_size.checked_add(WINDOW_SIZE + (1 << 20) + 64);
+    let window = page_size.checked_add(WINDOW_SIZE + (1 << 20));
     let record = page_size.checked_add(page_size / 255 + 16 + 4);
     matches!((window, record), (Some(w), Some(r)) if w <= isize::MAX as usize && r <= isize::MAX as usize)
 }

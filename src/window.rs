@@ -11,13 +11,12 @@
 //!                          ^start                ^end
 //! ```
 //!
-//! When less than a page (and the decoder's slack) of room is left after `end`, the history (at
-//! most 64 KiB) moves to the front. The spare room, up to 1 MiB, makes that rare: a 64 KiB copy
+//! When less than a page of room is left after `end`, the history (at most 64 KiB) moves to the
+//! front. The spare room, up to 1 MiB, makes that rare: a 64 KiB copy
 //! per megabyte of data at most, next to nothing beside the codec. The block codec works on the
 //! buffer whole ([`Window::buffer`]), in prefix mode: a match into the history is a backward
 //! copy within it.
 
-use crate::block::SLACK;
 use crate::options::WINDOW_SIZE;
 
 /// History plus room for a page; see the module documentation.
@@ -40,7 +39,7 @@ impl Window {
         // cap so small pages do not take much memory.
         let spare = page_size.saturating_mul(256).clamp(WINDOW_SIZE, 1 << 20);
         let dictionary = &dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..];
-        let mut buf = vec![0; WINDOW_SIZE + page_size + SLACK + spare];
+        let mut buf = vec![0; WINDOW_SIZE + page_size + spare];
         buf[..dictionary.len()].copy_from_slice(dictionary);
         let end = dictionary.len();
         Window {
@@ -84,11 +83,11 @@ impl Window {
         self.end = bytes.len();
     }
 
-    /// Makes room for a whole page and the decoder's slack after the history, moving the
-    /// history to the front of the buffer if needed; returns how far it moved (0 if it did not).
-    /// Call only between pages: bytes in the page are not kept.
+    /// Makes room for a whole page after the history, moving the history to the front of the
+    /// buffer if needed; returns how far it moved (0 if it did not). Call only between pages:
+    /// bytes in the page are not kept.
     pub(crate) fn make_room(&mut self) -> usize {
-        if self.buf.len() - self.end < self.page_size + SLACK {
+        if self.buf.len() - self.end < self.page_size {
             let shift = self.start;
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;

@@ -25,16 +25,17 @@
 //! the layout of [`Window`](crate::window::Window):
 //!
 //! ```text
-//! buf: [ ... | history (<= 64 KiB) | block's bytes | slack ]
-//!              ^low / history       ^start          ^end
+//! buf: [ ... | history (<= 64 KiB) | block's bytes ... room for a page ]
+//!              ^low / history       ^start                             ^end
 //! ```
 //!
 //! so a match into the history is an ordinary backward copy within the buffer, as liblz4 does
 //! in its prefix mode: no external dictionary, no second code path, nothing copied per block.
 //!
 //! - [`decode`](decode::decode) writes the block's bytes at `start`, refusing any match that
-//!   reaches before the history; with [`SLACK`] bytes after the page, short literal runs and
-//!   matches are copied in fixed-size steps.
+//!   reaches before the history or past the room; while 32 bytes of room remain, short
+//!   literal runs and matches are copied in fixed-size moves (the bytes past them land in the
+//!   room, where later sequences overwrite them), so no slack is needed after the page.
 //! - [`FastTable`](fast::FastTable) is liblz4's fast compressor (`LZ4_compress_fast_continue`)
 //!   with its hash table kept across blocks: entries are *indexes* (stream positions, as liblz4
 //!   counts them), so a table filled while compressing one block still points at the right
@@ -44,11 +45,6 @@
 
 pub(crate) mod decode;
 pub(crate) mod fast;
-
-/// Bytes of room the decoder wants after the largest output, so that short literal runs and
-/// matches are copied as fixed 16- and 32-byte moves without a bounds check of their own. The
-/// decoder works without them too (near the end of a buffer it takes its careful path).
-pub(crate) const SLACK: usize = 64;
 
 /// The shortest match.
 pub(crate) const MIN_MATCH: usize = 4;
