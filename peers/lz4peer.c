@@ -4,6 +4,19 @@
  * and laid out the way liblz4's users lay it out (lz4's examples
  * blockStreaming_doubleBuffer.c and blockStreaming_ringBuffer.c, and the lz4.h notes).
  *
+ * Layouts (--strategy):
+ *   double  char buf[2][page], two adjacent pages; chunk/block i in buf[i % 2]
+ *           (blockStreaming_doubleBuffer.c: --page 8192 --prefix 4 --end-marker).
+ *   ring    one ring buffer (--ring BYTES); a chunk/block goes at the current offset, which
+ *           wraps to 0 when fewer than a page remain after it, or, with --wrap-early, when at
+ *           most a page remains (blockStreaming_ringBuffer.c: compress --page 1024 --ring 9216
+ *           --wrap-early --accel 0 --end-marker --chunks libc-rand; its decoder: decompress
+ *           --page 1024 --ring 10240 --wrap-early).
+ *   pages   two pages allocated separately, never adjacent in memory, used in turn: liblz4
+ *           sees each block's predecessor as an external dictionary (RenderDoc's
+ *           LZ4Compressor / LZ4Decompressor, renderdoc/serialise/lz4io.cpp: --page 65536
+ *           --prefix 4 --accel 20, no end marker).
+ *
  *   lz4peer compress   [options] < raw    > stream
  *   lz4peer decompress [options] < stream > raw
  *
@@ -26,7 +39,7 @@
 
 #define WINDOW (64 * 1024)
 
-enum strategy { DOUBLE_BUFFER, RING_BUFFER };
+enum strategy { DOUBLE_BUFFER, RING_BUFFER, SEPARATE_PAGES };
 
 struct options {
     int compress;               /* 1 = compress, 0 = decompress */
@@ -35,11 +48,13 @@ struct options {
     const char *sizes_path;     /* required iff prefix == 0 */
     enum strategy strategy;
     long ring;                  /* ring size in bytes, 0 = default */
+    int wrap_early;             /* ring: wrap when at most a page remains (lz4's example) */
     const char *dict_path;
     int end_marker;
     int hc_level;               /* 0 = fast compressor */
-    int accel;                  /* LZ4_compress_fast_continue acceleration */
+    int accel;                  /* LZ4_compress_fast_continue acceleration (< 1 means 1) */
     int random_chunks;
+    int libc_rand_chunks;       /* --chunks libc-rand: rand() % page + 1, never seeded */
     uint64_t seed;
     size_t *list;               /* --chunks list:...: lengths, cycled */
     size_t list_len;
@@ -86,17 +101,24 @@ static void usage(const char *fmt, ...)
         "                         0 = sizes out of band, needs --sizes\n"
         "  --sizes FILE           block sizes, one decimal per line (written by compress,\n"
         "                         read by decompress); only with --prefix 0\n"
-        "  --strategy double|ring buffer layout (default double)\n"
-        "  --ring BYTES           ring size (compress default 65536+page; decompress default\n"
+        "  --strategy double|ring|pages\n"
+        "                         buffer layout (default double): two adjacent pages, a ring,\n"
+        "                         or two separately allocated pages (RenderDoc's)\n"
+        "  --ring BYTES           ring size (compress default 65536+page, 65536+2*page for\n"
+        "                         pages over 64 KiB; decompress default\n"
         "                         max(LZ4_decoderRingBufferSize(page), 65536+8+2*page))\n"
+        "  --wrap-early           ring: wrap to 0 when at most a page remains after the\n"
+        "                         offset (lz4's blockStreaming_ringBuffer.c), not fewer\n"
         "  --dict FILE            initial dictionary (its last 64 KiB matter)\n"
         "  --end-marker           compress: write a zero prefix at the end;\n"
         "                         decompress: require one\n"
         "  --hc LEVEL             compress with LZ4_compress_HC_continue at LEVEL (1..12)\n"
-        "  --accel N              acceleration of LZ4_compress_fast_continue (default 1)\n"
-        "  --chunks full|random:SEED|list:N,N,...\n"
-        "                         compress: full pages; xorshift64 lengths in 1..=page; or\n"
-        "                         these lengths, cycled (0 = an empty block)\n",
+        "  --accel N              acceleration of LZ4_compress_fast_continue, 0..65537\n"
+        "                         (default 1; liblz4 takes 0 as 1)\n"
+        "  --chunks full|random:SEED|list:N,N,...|libc-rand\n"
+        "                         compress: full pages; xorshift64 lengths in 1..=page;\n"
+        "                         these lengths, cycled (0 = an empty block); or\n"
+        "                         rand() %% page + 1 from the C library's unseeded rand()\n",
         prog);
     exit(is_help ? 0 : 2);
 }
@@ -197,9 +219,39 @@ static size_t next_chunk_len(const struct options *o)
         list_pos = (list_pos + 1) % o->list_len;
         return n;
     }
+    if (o->libc_rand_chunks)
+        return (size_t)(rand() % o->page) + 1;   /* as blockStreaming_ringBuffer.c */
     if (!o->random_chunks)
         return (size_t)o->page;
     return (size_t)(1 + rng_next() % (uint64_t)o->page);
+}
+
+/* ---------- buffer layouts ---------- */
+
+/* Ring buffer: whether the next chunk/block goes back to offset 0. By default when fewer than
+ * a page remain after the offset; with --wrap-early when at most a page remains, as lz4's
+ * blockStreaming_ringBuffer.c does ("if (inpOffset >= RING_BUFFER_BYTES - MESSAGE_MAX_BYTES)
+ * inpOffset = 0", and the same for its decoder). */
+static int ring_wraps(const struct options *o, size_t ring_size, size_t offset)
+{
+    size_t left = ring_size - offset;
+    return o->wrap_early ? left <= (size_t)o->page : left < (size_t)o->page;
+}
+
+/* --strategy pages: two pages of `page` bytes, each in an allocation of its own, aligned to 64
+ * bytes (as RenderDoc's AllocAlignedBuffer), so that neither ends where the other starts and
+ * liblz4 never sees two blocks as one contiguous prefix. Dies when out of memory. */
+static void alloc_pages(char *pages[2], size_t page)
+{
+    for (int i = 0; i < 2; i++) {
+        void *p = NULL;
+        if (posix_memalign(&p, 64, page) != 0)
+            die("out of memory");
+        pages[i] = p;
+    }
+    uintptr_t a = (uintptr_t)pages[0], b = (uintptr_t)pages[1];
+    if (a + page == b || b + page == a)
+        die("--strategy pages: the two pages are adjacent in memory");
 }
 
 /* ---------- compress ---------- */
@@ -234,7 +286,8 @@ static int do_compress(const struct options *o)
             LZ4_loadDict(fast, dict, (int)dict_len);
     }
 
-    /* Input buffer: double = char buf[2][page]; ring = one ring of ring_size bytes.
+    /* Input buffer: double = char buf[2][page]; ring = one ring of ring_size bytes; pages =
+     * two separate pages (pages[]), inbuf unused.
      * The default ring is 64 KiB + page for pages up to 64 KiB. Larger pages need 64 KiB +
      * 2 * page: with a ring of 64 KiB + page, a chunk wrapped to the ring's start overwrites
      * bytes liblz4 still holds as the previous block's history, and liblz4 then writes blocks
@@ -245,9 +298,13 @@ static int do_compress(const struct options *o)
                                                   : 2 * page;
     if (ring_size < page)
         usage("--ring %ld is smaller than the page", o->ring);
-    char *inbuf = malloc(ring_size);
+    char *inbuf = NULL, *pages[2] = {NULL, NULL};
+    if (o->strategy == SEPARATE_PAGES)
+        alloc_pages(pages, page);
+    else if ((inbuf = malloc(ring_size)) == NULL)
+        die("out of memory");
     unsigned char *out = malloc((size_t)o->prefix + (size_t)bound);
-    if (inbuf == NULL || out == NULL)
+    if (out == NULL)
         die("out of memory");
 
     FILE *sizes = NULL;
@@ -261,7 +318,9 @@ static int do_compress(const struct options *o)
     size_t offset = 0;    /* ring buffer: where the next chunk goes */
     for (;;) {
         size_t want = next_chunk_len(o);
-        char *src = o->strategy == RING_BUFFER ? inbuf + offset : inbuf + (size_t)index * page;
+        char *src = o->strategy == RING_BUFFER      ? inbuf + offset
+                    : o->strategy == SEPARATE_PAGES ? pages[index]
+                                                    : inbuf + (size_t)index * page;
         size_t n = want == 0 ? 0 : read_full(0, src, want);
         if (n == 0 && want != 0)
             break;   /* end of input (a listed length 0 makes an empty block) */
@@ -279,7 +338,7 @@ static int do_compress(const struct options *o)
 
         if (o->strategy == RING_BUFFER) {
             offset += n;
-            if (ring_size - offset < page)   /* not room for a full page: wrap */
+            if (ring_wraps(o, ring_size, offset))   /* not room for a full page: wrap */
                 offset = 0;
         } else {
             index ^= 1;
@@ -300,6 +359,8 @@ static int do_compress(const struct options *o)
         LZ4_freeStreamHC(hc);
     if (fast)
         LZ4_freeStream(fast);
+    free(pages[0]);
+    free(pages[1]);
     free(inbuf);
     free(out);
     free(dict);
@@ -361,9 +422,13 @@ static int do_decompress(const struct options *o)
     } else {
         ring_size = 2 * page;   /* char buf[2][page] */
     }
-    char *outbuf = malloc(ring_size);
+    char *outbuf = NULL, *pages[2] = {NULL, NULL};
+    if (o->strategy == SEPARATE_PAGES)
+        alloc_pages(pages, page);
+    else if ((outbuf = malloc(ring_size)) == NULL)
+        die("out of memory");
     char *block = malloc((size_t)bound);
-    if (outbuf == NULL || block == NULL)
+    if (block == NULL)
         die("out of memory");
 
     FILE *sizes = NULL;
@@ -412,7 +477,9 @@ static int do_decompress(const struct options *o)
             die("block %llu (offset %llu): input ends inside the block (%zu of %lld bytes)", n,
                 record_offset, r, c);
 
-        char *dst = o->strategy == RING_BUFFER ? outbuf + offset : outbuf + (size_t)index * page;
+        char *dst = o->strategy == RING_BUFFER      ? outbuf + offset
+                    : o->strategy == SEPARATE_PAGES ? pages[index]
+                                                    : outbuf + (size_t)index * page;
         int d = LZ4_decompress_safe_continue(ds, block, dst, (int)c, (int)o->page);
         if (d < 0)
             die("block %llu (offset %llu): LZ4_decompress_safe_continue failed (%d)", n,
@@ -421,7 +488,7 @@ static int do_decompress(const struct options *o)
 
         if (o->strategy == RING_BUFFER) {
             offset += (size_t)d;
-            if (ring_size - offset < page)
+            if (ring_wraps(o, ring_size, offset))
                 offset = 0;
         } else {
             index ^= 1;
@@ -433,6 +500,8 @@ static int do_decompress(const struct options *o)
     if (sizes != NULL)
         fclose(sizes);
     LZ4_freeStreamDecode(ds);
+    free(pages[0]);
+    free(pages[1]);
     free(outbuf);
     free(block);
     free(dict);
@@ -488,10 +557,14 @@ int main(int argc, char **argv)
                 o.strategy = DOUBLE_BUFFER;
             else if (strcmp(s, "ring") == 0)
                 o.strategy = RING_BUFFER;
+            else if (strcmp(s, "pages") == 0)
+                o.strategy = SEPARATE_PAGES;
             else
-                usage("--strategy must be double or ring");
+                usage("--strategy must be double, ring or pages");
         } else if (strcmp(a, "--ring") == 0) {
             o.ring = parse_long(a, NEXT_ARG(), 1, LONG_MAX / 4);
+        } else if (strcmp(a, "--wrap-early") == 0) {
+            o.wrap_early = 1;
         } else if (strcmp(a, "--dict") == 0) {
             o.dict_path = NEXT_ARG();
         } else if (strcmp(a, "--end-marker") == 0) {
@@ -499,12 +572,16 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--hc") == 0) {
             o.hc_level = (int)parse_long(a, NEXT_ARG(), 1, LZ4HC_CLEVEL_MAX);
         } else if (strcmp(a, "--accel") == 0) {
-            o.accel = (int)parse_long(a, NEXT_ARG(), 1, 65537);
+            o.accel = (int)parse_long(a, NEXT_ARG(), 0, 65537);
         } else if (strcmp(a, "--chunks") == 0) {
             const char *s = NEXT_ARG();
             o.list_len = 0;
+            o.libc_rand_chunks = 0;
             if (strcmp(s, "full") == 0) {
                 o.random_chunks = 0;
+            } else if (strcmp(s, "libc-rand") == 0) {
+                o.random_chunks = 0;
+                o.libc_rand_chunks = 1;
             } else if (strncmp(s, "random:", 7) == 0) {
                 char *end;
                 errno = 0;
@@ -538,7 +615,7 @@ int main(int argc, char **argv)
                 }
                 o.random_chunks = 0;
             } else {
-                usage("--chunks must be full, random:SEED or list:N,N,...");
+                usage("--chunks must be full, random:SEED, list:N,N,... or libc-rand");
             }
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             help();
@@ -565,6 +642,8 @@ int main(int argc, char **argv)
         usage("--chunks list: needs a length above 0");
     if (o.ring != 0 && o.strategy != RING_BUFFER)
         usage("--ring is only for --strategy ring");
+    if (o.wrap_early && o.strategy != RING_BUFFER)
+        usage("--wrap-early is only for --strategy ring");
 
     rng_state = o.seed + 0x9E3779B97F4A7C15ULL;
     if (rng_state == 0)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sanity check of the two peers against each other (no Rust involved):
 # round trips C->C, py->py, C->py, py->C over page sizes, prefix widths, chunkings and
-# dictionaries; ring-buffer C->C; and the error exits both peers promise.
+# dictionaries; ring-buffer C->C; the layouts of real programs (RenderDoc's separate pages, lz4's
+# ring example); and the error exits both peers promise.
 #
 #   bash peers/install.sh && bash peers/selftest.sh
 set -uo pipefail
@@ -89,6 +90,12 @@ roundtrip "C ring 9216 -> default ring" "$T" "c compress --page 1024 --strategy 
 roundtrip "C fast accel 8 -> py" "$T" "c compress --page 4096 --accel 8" "py decompress --page 4096"
 roundtrip "py fast accel 8 -> C" "$T" "py compress --page 4096 --mode fast --acceleration 8" "c decompress --page 4096"
 
+# The layouts of real programs (peers/README.md): RenderDoc's separate pages, lz4's ring example.
+roundtrip "C pages (RenderDoc) -> C pages" "$T" "c compress --page 4096 --strategy pages --accel 20" "c decompress --page 4096 --strategy pages"
+roundtrip "C pages (RenderDoc) -> py" "$T" "c compress --page 4096 --strategy pages --accel 20" "py decompress --page 4096"
+roundtrip "py -> C pages" "$T" "py compress --page 4096 --mode fast --acceleration 20" "c decompress --page 4096 --strategy pages"
+roundtrip "C ring example -> its decoder" "$T" "c compress --page 1024 --strategy ring --ring 9216 --wrap-early --accel 0 --end-marker --chunks libc-rand" "c decompress --page 1024 --strategy ring --ring 10240 --wrap-early --end-marker"
+
 roundtrip "C empty chunks -> py" "$T" "c compress --page 941 --prefix 2 --chunks list:941,0,500,0,0,300" "py decompress --page 941 --prefix 2"
 roundtrip "py empty chunks -> C" "$T" "py compress --page 941 --prefix 1 --page 239 --chunks list:239,0,100,0,0,239,239" "c decompress --page 239 --prefix 1"
 roundtrip "C ring empty chunks -> C ring" "$T" "c compress --page 941 --strategy ring --chunks list:941,0,500,0,0,300" "c decompress --page 941 --strategy ring"
@@ -129,6 +136,10 @@ expect_exit "C stops at the end marker" 0 "$W/em_trailing.lz4s" c decompress --p
 expect_exit "C --end-marker with --prefix 0" 2 "$W/empty" c compress --prefix 0 --sizes "$W/x" --end-marker
 expect_exit "py rejects a zero prefix (end marker)" 1 "$W/em.lz4s" py decompress --page 941 --prefix 2
 expect_exit "py --strategy ring" 2 "$W/empty" py compress --strategy ring
+expect_exit "py --strategy pages" 2 "$W/empty" py compress --strategy pages
+expect_exit "C --wrap-early without ring" 2 "$W/empty" c compress --wrap-early
+expect_exit "C --ring with pages" 2 "$W/empty" c compress --strategy pages --ring 9216
+expect_exit "C --accel above 65537" 2 "$W/empty" c compress --accel 65538
 expect_exit "py --end-marker" 2 "$W/empty" py decompress --end-marker
 
 # Known pitfall of liblz4's double-buffer pattern (python-lz4 included): a full page in page 0,

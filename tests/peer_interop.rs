@@ -10,8 +10,9 @@
 //! - us -> peer: [`Lz4StreamWriter`] compresses and the peer decodes (`decompress ... < stream`).
 //!
 //! The peers are the programs of `peers/` (see `peers/README.md`), run as subprocesses with a
-//! file on stdin and stdout captured: the C peer `lz4peer` (liblz4, double-buffer and
-//! ring-buffer layouts) and `pylz4_peer.py` (python-lz4, double buffer only, no end marker).
+//! file on stdin and stdout captured: the C peer `lz4peer` (liblz4; double-buffer, ring-buffer
+//! and separate-pages layouts) and `pylz4_peer.py` (python-lz4, double buffer only, no end
+//! marker).
 //!
 //! The matrix covers, per peer and direction: size prefix widths 1, 2, 4 and 0 (out-of-band
 //! sizes: the peer's `--sizes` file, our `take_block_sizes` / `with_block_sizes`); page sizes
@@ -25,8 +26,20 @@
 //! the tail of block N-2 (SPEC 1.1, the fixtures' `refs-block-n-2`): the test checks that the
 //! writing peer's double-buffer decoder with pages twice as large fails on them (so they do
 //! need block N-2), and that our reader decodes them, with the writer's page size and with
-//! pages twice as large. A failed crossing (wrong bytes, an error, a peer's non-zero exit, a
-//! panic) is reported with its settings and the first differing offset, and the test goes on.
+//! pages twice as large.
+//!
+//! Then fast compression with explicit accelerations 1, 8 and 100 ([`acceleration_crossings`]):
+//! our writer's `Mode::Fast { acceleration }` decoded by liblz4 (double and ring) and
+//! python-lz4, liblz4's `LZ4_compress_fast_continue` with that acceleration (double and ring)
+//! and python-lz4's `mode="fast"` decoded by our reader. And the layouts real programs use,
+//! both ways ([`layout_crossings`]): RenderDoc's (two separately allocated 64 KiB pages,
+//! 4-byte prefix, acceleration 20, no end marker), lz4's `blockStreaming_doubleBuffer.c`
+//! (8 KiB double buffer, 4-byte prefix, a 0 end marker) and `blockStreaming_ringBuffer.c`
+//! (messages of 1..=1024 bytes in a 9 KiB ring, decoded in a 10 KiB ring; our side a ring
+//! window of 8 KiB).
+//!
+//! A failed crossing (wrong bytes, an error, a peer's non-zero exit, a panic) is reported with
+//! its settings and the first differing offset, and the test goes on.
 //!
 //! Peers are found at `$LZ4S_PEER_C` (default `<repo>/target/peers/lz4peer`) and `$LZ4S_PYTHON`
 //! (default `<repo>/.venv-peers/bin/python`, which must `import lz4.stream`); `bash
@@ -53,7 +66,7 @@ use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use lz4_stream::{
-    compress_bound, Lz4StreamReader, Lz4StreamWriter, SizePrefix, Strategy, StreamOptions,
+    compress_bound, Lz4StreamReader, Lz4StreamWriter, Mode, SizePrefix, Strategy, StreamOptions,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -307,6 +320,12 @@ enum Chunks {
     Random(u64),
     /// The peer's `--chunks list:...` (peer -> us only).
     List(&'static str),
+    /// The C peer's `--chunks libc-rand`: `rand() % page + 1` from the C library's unseeded
+    /// `rand()`, the message lengths of lz4's `blockStreaming_ringBuffer.c` (peer -> us only).
+    LibcRand,
+    /// Our writer: messages of `1..=page` bytes (seeded), each written and flushed on its
+    /// own, so that each is one block (us -> peer only).
+    Messages(u64),
 }
 
 /// One trip of one data set through one peer.
@@ -326,6 +345,18 @@ struct Crossing {
     chunks: Chunks,
     /// The peer's HC level (peer -> us only).
     hc: Option<u32>,
+    /// An explicit fast acceleration: peer -> us, the C peer's `--accel N` or python-lz4's
+    /// `--mode fast --acceleration N`; us -> peer, our writer's `Mode::Fast { acceleration }`.
+    /// `None`: the defaults (`--accel 1`, python-lz4's `mode="default"`, our default mode).
+    accel: Option<u32>,
+    /// The C peer lays its buffers out as two separately allocated pages (`--strategy pages`,
+    /// RenderDoc's layout) instead of two adjacent ones; our side is the double buffer.
+    pages: bool,
+    /// The C peer's ring wraps when at most a page remains after its offset (`--wrap-early`,
+    /// lz4's `blockStreaming_ringBuffer.c`), with `ring` only.
+    wrap_early: bool,
+    /// The real program whose layout this crossing mirrors, for the report.
+    layout: Option<&'static str>,
     kind: Kind,
     len: usize,
     /// A refs-block-n-2 stream: also check that a double-buffer decoder with pages twice as
@@ -353,6 +384,10 @@ impl Crossing {
             end_marker: false,
             chunks: Chunks::Full,
             hc: None,
+            accel: None,
+            pages: false,
+            wrap_early: false,
+            layout: None,
             kind: Kind::Text,
             len: 0,
             n2_probe: false,
@@ -369,12 +404,16 @@ impl Crossing {
         } else {
             Strategy::DoubleBuffer
         };
-        StreamOptions::new()
+        let opts = StreamOptions::new()
             .page_size(self.page)
             .size_prefix(SizePrefix::from_width(self.width).expect("width 0, 1, 2 or 4"))
             .strategy(strategy)
             .dictionary(dictionary.to_vec())
-            .end_marker(self.end_marker)
+            .end_marker(self.end_marker);
+        match (self.accel, self.direction) {
+            (Some(acceleration), Direction::UsToPeer) => opts.mode(Mode::Fast { acceleration }),
+            _ => opts,
+        }
     }
 }
 
@@ -384,14 +423,26 @@ impl fmt::Display for Crossing {
             Direction::PeerToUs => write!(f, "{} -> reader", self.peer)?,
             Direction::UsToPeer => write!(f, "writer -> {}", self.peer)?,
         }
+        if let Some(layout) = self.layout {
+            write!(f, " [{layout}]")?;
+        }
         write!(f, ": prefix {} page {} ", self.width, self.page)?;
         match (self.ring, self.direction) {
+            (false, _) if self.pages => f.write_str("double(peer: --strategy pages)")?,
             (false, _) => f.write_str("double")?,
+            (true, Direction::UsToPeer) if self.peer_ring > 0 => write!(
+                f,
+                "ring(window {}; peer: --ring {})",
+                self.window, self.peer_ring
+            )?,
             (true, Direction::UsToPeer) => write!(f, "ring(window {})", self.window)?,
             (true, Direction::PeerToUs) if self.peer_ring > 0 => {
                 write!(f, "ring(--ring {})", self.peer_ring)?
             }
             (true, Direction::PeerToUs) => f.write_str("ring")?,
+        }
+        if self.wrap_early {
+            f.write_str(" --wrap-early")?;
         }
         match self.dict {
             Dict::None => {}
@@ -409,9 +460,14 @@ impl fmt::Display for Crossing {
             (Chunks::Random(seed), Direction::PeerToUs) => write!(f, " --chunks random:{seed}")?,
             (Chunks::Random(seed), Direction::UsToPeer) => write!(f, " random flushes({seed})")?,
             (Chunks::List(list), _) => write!(f, " --chunks list:{list}")?,
+            (Chunks::LibcRand, _) => f.write_str(" --chunks libc-rand")?,
+            (Chunks::Messages(seed), _) => write!(f, " messages({seed})")?,
         }
         if let Some(level) = self.hc {
             write!(f, " hc {level}")?;
+        }
+        if let Some(accel) = self.accel {
+            write!(f, " accel {accel}")?;
         }
         if self.n2_probe {
             f.write_str(" [refs-block-n-2]")?;
@@ -536,6 +592,8 @@ fn matrix() -> Vec<Crossing> {
         }
     }
     out.extend(extra_crossings());
+    out.extend(acceleration_crossings());
+    out.extend(layout_crossings());
     out
 }
 
@@ -625,6 +683,185 @@ fn extra_crossings() -> Vec<Crossing> {
             let mut c = Crossing::new(peer, direction, 1, 239);
             c.kind = Kind::Random;
             c.len = 30_000;
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The accelerations of the fast compressors that cross (liblz4's meaning, `1..=65537`).
+const ACCELERATIONS: [u32; 3] = [1, 8, 100];
+
+/// Fast compression with an explicit acceleration, every peer both ways: our writer's
+/// `Mode::Fast { acceleration }` decoded by liblz4 (double and ring) and python-lz4, and
+/// liblz4's `LZ4_compress_fast_continue(..., acceleration)` (`--accel`, double and ring) and
+/// python-lz4's `mode="fast", acceleration=N` decoded by our reader; at four (width, page)
+/// pairs, without and with a dictionary, full pages and shorter chunks. These check decoding,
+/// not sizes: an acceleration changes which matches a compressor finds, never what a block
+/// means.
+fn acceleration_crossings() -> Vec<Crossing> {
+    const SHAPES: [(usize, usize); 4] = [(1, 64), (0, 941), (2, 8192), (4, 65_536)];
+    const ACCEL_KINDS: [Kind; 5] = [
+        Kind::Text,
+        Kind::Binary,
+        Kind::Mixed,
+        Kind::Runs,
+        Kind::Text,
+    ];
+    let mut out = Vec::new();
+    let mut k = 0usize;
+    for peer in [Peer::C, Peer::Python] {
+        for direction in [Direction::PeerToUs, Direction::UsToPeer] {
+            for accel in ACCELERATIONS {
+                for (width, page) in SHAPES {
+                    let strategies: &[bool] = match peer {
+                        Peer::C => &[false, true],
+                        Peer::Python => &[false],
+                    };
+                    for &ring in strategies {
+                        for with_dict in [false, true] {
+                            k += 1;
+                            let mut c = Crossing::new(peer, direction, width, page);
+                            c.ring = ring;
+                            c.accel = Some(accel);
+                            c.kind = ACCEL_KINDS[k % ACCEL_KINDS.len()];
+                            c.len = length_for(page);
+                            if with_dict {
+                                c.dict = if k % 4 < 2 { Dict::Small } else { Dict::Large };
+                            }
+                            if k % 2 == 0 {
+                                c.chunks = Chunks::Random(1000 + k as u64);
+                            } else if k % 3 == 0 {
+                                c.write_piece = usize::MAX;
+                            }
+                            c.end_marker = peer == Peer::C && width != 0 && k % 3 == 1;
+                            if direction == Direction::PeerToUs {
+                                c.read_piece = [0, 4093, 300_007][k % 3];
+                            }
+                            out.push(c);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Crossings in the layouts real programs use, both ways (ours writes and the program's layout
+/// reads; the program's layout writes and ours reads), through the C peer set up as each
+/// program does (peers/lz4peer.c):
+///
+/// - RenderDoc (`renderdoc/serialise/lz4io.cpp`): two separately allocated 64 KiB pages used
+///   in turn (`--strategy pages`), `LZ4_compress_fast_continue` at acceleration 20, a 4-byte
+///   little-endian prefix (an `int32_t`), no end marker; every block a full page but the last;
+///   an empty capture is one empty block (`Finish` flushes the empty page). Ours: double
+///   buffer, page 65,536, `SizePrefix::U32`, `Mode::Fast { acceleration: 20 }`.
+/// - lz4's `examples/blockStreaming_doubleBuffer.c`: `char inpBuf[2][8192]`, acceleration 1,
+///   an `int` prefix (4 bytes) and a 0 `int` at the end (`--page 8192 --prefix 4 --end-marker`).
+///   Ours: double buffer, page 8192, `SizePrefix::U32`, `end_marker(true)`.
+/// - lz4's `examples/blockStreaming_ringBuffer.c`: messages of `rand() % 1024 + 1` bytes in a
+///   ring of `RING_BUFFER_BYTES = 1024 * 8 + 1024` = 9216 bytes that wraps when the offset
+///   reaches `9216 - 1024` (`--ring 9216 --wrap-early`), acceleration 0 (liblz4 takes it as 1),
+///   an `int32_t` prefix and a 0 at the end; its decoder's ring is `DECODE_RING_BUFFER = 9216 +
+///   1024` = 10,240 bytes, wrapping at `10240 - 1024`, with `maxDecompressedSize = 1024`
+///   (`decompress --page 1024 --ring 10240 --wrap-early`). Ours: page 1024 (the most a block
+///   may decode to there), `SizePrefix::U32`, `end_marker(true)`, and
+///   `Strategy::RingBuffer { window: 8192 }`: that decoder keeps at least 9216 bytes of the
+///   stream (it wraps only once 9216 are in its ring), and the block being decoded takes up to
+///   1024 of them, so 8192 bytes before the block are what it can still reference (SPEC 1.1:
+///   our window counts the bytes before the block). The example's own compressor keeps the
+///   same: its 9216-byte ring less the message being compressed. Our writer sends one message
+///   per block (a write of `1..=1024` bytes and a flush).
+fn layout_crossings() -> Vec<Crossing> {
+    let mut out = Vec::new();
+    for direction in [Direction::PeerToUs, Direction::UsToPeer] {
+        // RenderDoc.
+        for (i, (kind, len)) in [
+            (Kind::Mixed, 1_500_000),
+            (Kind::Text, 300_000),
+            (Kind::Binary, 200_003),
+            (Kind::Empty, 0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut c = Crossing::new(Peer::C, direction, 4, 65_536);
+            c.layout = Some("RenderDoc");
+            c.pages = true;
+            c.accel = Some(20);
+            c.kind = kind;
+            c.len = len;
+            match direction {
+                Direction::PeerToUs => {
+                    c.read_piece = [0, 4093, 300_007, 0][i];
+                    if kind == Kind::Empty {
+                        // RenderDoc's Finish flushes the empty page: one empty block.
+                        c.chunks = Chunks::List("0,65536");
+                    }
+                }
+                Direction::UsToPeer => c.write_piece = [10_007, usize::MAX, 65_536, 1][i],
+            }
+            out.push(c);
+        }
+        // lz4's blockStreaming_doubleBuffer.c.
+        for (i, (kind, len)) in [
+            (Kind::Text, 200_000),
+            (Kind::Mixed, 300_000),
+            (Kind::Runs, 100_001),
+            (Kind::Empty, 0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut c = Crossing::new(Peer::C, direction, 4, 8192);
+            c.layout = Some("lz4 blockStreaming_doubleBuffer.c");
+            c.accel = Some(1);
+            c.end_marker = true;
+            c.kind = kind;
+            c.len = len;
+            match direction {
+                Direction::PeerToUs => c.read_piece = [0, 4093, 300_007, 0][i],
+                Direction::UsToPeer => c.write_piece = [10_007, usize::MAX, 8192, 10_007][i],
+            }
+            out.push(c);
+        }
+        // lz4's blockStreaming_ringBuffer.c.
+        for (i, (kind, len)) in [
+            (Kind::Text, 200_000),
+            (Kind::Binary, 150_000),
+            (Kind::Mixed, 300_000),
+            (Kind::Runs, 100_000),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut c = Crossing::new(Peer::C, direction, 4, 1024);
+            c.layout = Some("lz4 blockStreaming_ringBuffer.c");
+            c.ring = true;
+            c.wrap_early = true;
+            c.end_marker = true;
+            c.kind = kind;
+            c.len = len;
+            match direction {
+                Direction::PeerToUs => {
+                    c.peer_ring = 9216;
+                    // The example passes acceleration 0, which liblz4 takes as 1.
+                    c.accel = Some(0);
+                    c.chunks = if i == 0 {
+                        Chunks::LibcRand
+                    } else {
+                        Chunks::Random(2000 + i as u64)
+                    };
+                    c.read_piece = [0, 4093, 300_007, 1024][i];
+                }
+                Direction::UsToPeer => {
+                    c.peer_ring = 10_240;
+                    c.window = 8192;
+                    c.accel = Some(1);
+                    c.chunks = Chunks::Messages(2000 + i as u64);
+                }
+            }
             out.push(c);
         }
     }
@@ -876,7 +1113,17 @@ fn peer_options(
     }
     if crossing.peer == Peer::C {
         cmd.arg("--strategy")
-            .arg(if crossing.ring { "ring" } else { "double" });
+            .arg(match (crossing.ring, crossing.pages) {
+                (true, _) => "ring",
+                (false, true) => "pages",
+                (false, false) => "double",
+            });
+        if crossing.peer_ring > 0 {
+            cmd.arg("--ring").arg(crossing.peer_ring.to_string());
+        }
+        if crossing.wrap_early {
+            cmd.arg("--wrap-early");
+        }
     }
 }
 
@@ -904,9 +1151,22 @@ fn cross(peers: &Peers, inputs: &mut Inputs, crossing: &Crossing, id: usize) -> 
                 Chunks::List(list) => {
                     cmd.arg("--chunks").arg(format!("list:{list}"));
                 }
+                Chunks::LibcRand => {
+                    cmd.arg("--chunks").arg("libc-rand");
+                }
+                Chunks::Messages(_) => {
+                    return Err("Chunks::Messages is for our writer (us -> peer)".to_string());
+                }
             }
-            if crossing.peer_ring > 0 {
-                cmd.arg("--ring").arg(crossing.peer_ring.to_string());
+            match (crossing.accel, crossing.peer) {
+                (None, _) => {}
+                (Some(accel), Peer::C) => {
+                    cmd.arg("--accel").arg(accel.to_string());
+                }
+                (Some(accel), Peer::Python) => {
+                    cmd.args(["--mode", "fast", "--acceleration"])
+                        .arg(accel.to_string());
+                }
             }
             match (crossing.hc, crossing.peer) {
                 (None, _) => {}
@@ -1019,6 +1279,16 @@ fn write_ours(
                 if rng.below(5) < 2 {
                     writer.flush()?;
                 }
+            }
+        }
+        Chunks::Messages(seed) => {
+            let mut rng = Rng::new(*seed);
+            let mut rest = data;
+            while !rest.is_empty() {
+                let n = (1 + rng.below(page)).min(rest.len());
+                writer.write_all(&rest[..n])?;
+                writer.flush()?;
+                rest = &rest[n..];
             }
         }
         _ => {
