@@ -51,8 +51,6 @@ pub struct Compressor {
     /// The index (the table's numbering of the stream's bytes) of the window buffer's first
     /// byte; wrapping, since the buffer may begin before index 0.
     base: u32,
-    /// liblz4's acceleration.
-    acceleration: u32,
     /// How each record states its size.
     prefix: SizePrefix,
     /// The largest chunk.
@@ -89,7 +87,7 @@ impl Compressor {
             dictionary,
             ring_window.unwrap_or(WINDOW_SIZE),
         );
-        let mut table = FastTable::new();
+        let mut table = FastTable::new(acceleration);
         let base = first_index - dictionary.len() as u32;
         table.load_dictionary(dictionary, base);
         let base = base.wrapping_add(window.make_room() as u32);
@@ -97,7 +95,6 @@ impl Compressor {
             window,
             table,
             base,
-            acceleration,
             prefix: opts.get_size_prefix(),
             page_size: opts.get_page_size(),
             ring_window,
@@ -152,15 +149,9 @@ impl Compressor {
             .rebase_for(self.base.wrapping_add(end as u32), len);
         self.base = self.base.wrapping_sub(delta);
         let width = self.prefix.width();
-        let size = self.table.compress(
-            buf,
-            self.base,
-            start,
-            end,
-            end + len,
-            self.acceleration,
-            &mut dst[width..],
-        );
+        let size = self
+            .table
+            .compress(buf, self.base, start, end, end + len, &mut dst[width..]);
         write_prefix(self.prefix, size, dst)
             .map_err(|reason| Error::at_block(reason, self.blocks))?;
         self.window.commit(len, self.ring_window.unwrap_or(len));

@@ -25,14 +25,14 @@ pub const fn compress_bound(n: usize) -> usize {
     n + n / 255 + 16
 }
 
-/// Whether the buffers of a page of `page_size` bytes can exist on this target: a window (64
-/// KiB of history, the page, up to 1 MiB of spare room) and a record of
-/// `compress_bound(page_size)`, each at most `isize::MAX` bytes, which a 32-bit target cannot
-/// give the largest pages.
-fn buffers_fit(page_size: usize) -> bool {
+/// Whether the buffers of a page of `page_size` bytes can exist on a target whose largest
+/// allocation is `max` bytes (`isize::MAX`): a window (64 KiB of history, the page, up to 1 MiB
+/// of spare room) and a record of `compress_bound(page_size)`. A 32-bit target cannot give the
+/// largest pages.
+fn buffers_fit(page_size: usize, max: usize) -> bool {
     let window = page_size.checked_add(WINDOW_SIZE + (1 << 20));
     let record = page_size.checked_add(page_size / 255 + 16 + 4);
-    matches!((window, record), (Some(w), Some(r)) if w <= isize::MAX as usize && r <= isize::MAX as usize)
+    matches!((window, record), (Some(w), Some(r)) if w <= max && r <= max)
 }
 
 /// How each record states the size of its block (python-lz4's `store_comp_size`).
@@ -281,7 +281,9 @@ impl StreamOptions {
 
     /// The rules both ends share.
     fn check_common(&self) -> Result<(), Error> {
-        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) || !buffers_fit(self.page_size) {
+        if !(1..=MAX_PAGE_SIZE).contains(&self.page_size)
+            || !buffers_fit(self.page_size, isize::MAX as usize)
+        {
             return Err(Error::new(Reason::PageSize {
                 page_size: self.page_size,
             }));
@@ -320,5 +322,23 @@ impl StreamOptions {
     /// What a reader (or a [`Decompressor`](crate::Decompressor)) needs: a valid page size.
     pub(crate) fn check_reader(&self) -> Result<(), Error> {
         self.check_common()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The buffers of the largest page fit a 32-bit target (largest allocation `i32::MAX`), now
+    /// that a record is `compress_bound(page)` long (lz4_flex asked for 110% of the page, which
+    /// did not fit); a target that cannot hold them gets `InvalidInput`, not a panic.
+    #[test]
+    fn pages_whose_buffers_cannot_exist_are_refused() {
+        assert!(buffers_fit(MAX_PAGE_SIZE, i32::MAX as usize));
+        let max = 1000 + WINDOW_SIZE + (1 << 20);
+        assert!(buffers_fit(1000, max));
+        assert!(!buffers_fit(1001, max));
+        assert!(!buffers_fit(usize::MAX - 10, usize::MAX));
+        assert!(buffers_fit(MAX_PAGE_SIZE, isize::MAX as usize));
     }
 }

@@ -128,3 +128,24 @@ pub fn split_record(
     let (block, rest) = rest.split_at(size);
     Ok((Record::Block(block), rest))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A size the prefix cannot hold is refused, in release builds too, never truncated.
+    #[test]
+    fn prefixes_refuse_sizes_they_cannot_hold() {
+        let mut out = [0xAA; 4];
+        for (prefix, max) in [
+            (SizePrefix::U8, 255),
+            (SizePrefix::U16, 65_535),
+            (SizePrefix::U32, i32::MAX as usize),
+        ] {
+            write_prefix(prefix, max, &mut out).unwrap();
+            assert_eq!(read_prefix(&out[..prefix.width()]), max);
+            let err = write_prefix(prefix, max + 1, &mut out).unwrap_err();
+            assert!(matches!(err, Reason::PrefixTooNarrow { .. }), "{err:?}");
+        }
+    }
+}

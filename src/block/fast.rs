@@ -55,13 +55,17 @@ pub(crate) struct FastTable {
     /// For each hash, the index of the latest position that had it (0 until one did, which
     /// points at the first byte of the stream, or at nothing usable, as in liblz4).
     entries: Box<[u32; TABLE_SIZE]>,
+    /// liblz4's acceleration, `1..=65537`: how fast the search steps grow.
+    acceleration: u32,
 }
 
 impl FastTable {
-    /// An empty table.
-    pub(crate) fn new() -> FastTable {
+    /// An empty table for a compressor with liblz4's `acceleration` (`1..=65537`).
+    pub(crate) fn new(acceleration: u32) -> FastTable {
+        debug_assert!((1..=65_537).contains(&acceleration));
         FastTable {
             entries: Box::new([0; TABLE_SIZE]),
+            acceleration,
         }
     }
 
@@ -93,8 +97,7 @@ impl FastTable {
     /// Compresses `buf[start..end]` as one block into `out` (at least
     /// `compress_bound(end - start)` long); returns the block's length. Matches may reference
     /// `buf[low..start]` (the history) and the block's own earlier bytes; `base` is the index of
-    /// `buf[0]` (wrapping: the buffer may begin before index 0). `acceleration` is liblz4's
-    /// (`1..=65537`).
+    /// `buf[0]` (wrapping: the buffer may begin before index 0).
     pub(crate) fn compress(
         &mut self,
         buf: &[u8],
@@ -102,11 +105,10 @@ impl FastTable {
         low: usize,
         start: usize,
         end: usize,
-        acceleration: u32,
         out: &mut [u8],
     ) -> usize {
         debug_assert!(low <= start && start <= end && end <= buf.len());
-        debug_assert!((1..=65_537).contains(&acceleration));
+        let acceleration = self.acceleration;
         let mut enc = Encoder { out, op: 0 };
         let mut anchor = start;
         if end - start < MIN_LENGTH {

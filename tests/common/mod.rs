@@ -11,8 +11,8 @@ use std::fmt;
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 
 use lz4_stream::{
-    split_record, Lz4StreamReader, Lz4StreamWriter, Reason, Record, SizePrefix, Strategy,
-    StreamOptions,
+    split_record, Lz4StreamReader, Lz4StreamWriter, Mode, Reason, Record, SizePrefix, Strategy,
+    StreamOptions, MAX_ACCELERATION,
 };
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 
@@ -232,20 +232,33 @@ pub fn gen_options(g: &mut Gen) -> StreamOptions {
         .page_size(gen_page(g, prefix))
         .strategy(gen_strategy(g))
         .dictionary(gen_dictionary(g))
-        .end_marker(prefix != SizePrefix::OutOfBand && chance(g, 40));
+        .end_marker(prefix != SizePrefix::OutOfBand && chance(g, 40))
+        .mode(gen_mode(g));
     opts.validate().expect("generated options are valid");
     opts
+}
+
+/// A compression mode: mostly small accelerations, sometimes large ones up to liblz4's most.
+pub fn gen_mode(g: &mut Gen) -> Mode {
+    let acceleration = match below(g, 8) {
+        0..=3 => 1,
+        4 | 5 => 1 + below(g, 16) as u32,
+        6 => 1 + below(g, 1000) as u32,
+        _ => [100, 65_536, MAX_ACCELERATION][below(g, 3)],
+    };
+    Mode::Fast { acceleration }
 }
 
 /// A short description of `opts` for failure messages (the dictionary can be 100 KB).
 pub fn describe(opts: &StreamOptions) -> String {
     format!(
-        "page {} prefix {:?} {:?} dictionary {} bytes end marker {}",
+        "page {} prefix {:?} {:?} dictionary {} bytes end marker {} {:?}",
         opts.get_page_size(),
         opts.get_size_prefix(),
         opts.get_strategy(),
         opts.get_dictionary().len(),
-        opts.get_end_marker()
+        opts.get_end_marker(),
+        opts.get_mode()
     )
 }
 
