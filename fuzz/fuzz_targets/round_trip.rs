@@ -10,7 +10,13 @@
 //! - each block decodes on its own with only the history its strategy allows (double buffer:
 //!   the previous block, or the dictionary before the first; ring buffer: the last `window`
 //!   bytes), as a python-lz4 or liblz4 decoder would need;
-//! - the reader stops right after the stream (end marker, or the last out-of-band size).
+//! - the reader stops right after the stream (end marker, or the last out-of-band size);
+//! - with the ring buffer's full 64 KiB window, where our layout and liblz4's agree, the
+//!   blocks are byte for byte those of liblz4's `LZ4_compress_fast_continue` (same
+//!   acceleration, same dictionary, the data in one contiguous buffer).
+//!
+//! The options include the compression mode: `Mode::Fast { acceleration }` over `1..=65537`,
+//! mostly small.
 #![no_main]
 
 use std::io::{BufRead, Read, Write};
@@ -18,10 +24,12 @@ use std::io::{BufRead, Read, Write};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use lz4_stream::{
-    split_record, Compressor, Decompressor, Lz4StreamReader, Lz4StreamWriter, Record, SizePrefix,
-    Strategy, StreamOptions, WINDOW_SIZE,
+    split_record, Compressor, Decompressor, Lz4StreamReader, Lz4StreamWriter, Mode, Record,
+    SizePrefix, Strategy, StreamOptions, WINDOW_SIZE,
 };
-use lz4_stream_fuzz::{page_size, read_len, retry, writer_prefixes, Flaky};
+use lz4_stream_fuzz::{
+    acceleration, differential, page_size, read_len, retry, writer_prefixes, Flaky,
+};
 
 /// Bytes after the stream, which the reader must not touch.
 const TRAILER: &[u8] = b"after the stream";
@@ -30,7 +38,11 @@ const TRAILER: &[u8] = b"after the stream";
 struct Case {
     page: u32,
     prefix: u8,
+    /// The ring buffer's window (a quarter of the values give the full 64 KiB), or the double
+    /// buffer.
     ring: Option<u32>,
+    /// `Mode::Fast`'s acceleration (raw; see `lz4_stream_fuzz::acceleration`).
+    acceleration: u32,
     dictionary: Option<Vec<u8>>,
     /// Stretch the dictionary past 64 KiB (only its end counts).
     long_dictionary: bool,
@@ -55,11 +67,15 @@ fn run(case: Case) {
     let out_of_band = prefix == SizePrefix::OutOfBand;
     let end_marker = case.end_marker && !out_of_band;
     let strategy = match case.ring {
+        Some(window) if window & 3 == 0 => Strategy::RingBuffer {
+            window: WINDOW_SIZE,
+        },
         Some(window) => Strategy::RingBuffer {
-            window: window as usize % (WINDOW_SIZE + 1),
+            window: (window >> 2) as usize % (WINDOW_SIZE + 1),
         },
         None => Strategy::DoubleBuffer,
     };
+    let acceleration = acceleration(case.acceleration);
     let mut dictionary = case.dictionary.unwrap_or_default();
     if case.long_dictionary && !dictionary.is_empty() {
         let mut long = Vec::with_capacity(70_000);
@@ -74,7 +90,8 @@ fn run(case: Case) {
         .size_prefix(prefix)
         .strategy(strategy)
         .dictionary(dictionary.clone())
-        .end_marker(end_marker);
+        .end_marker(end_marker)
+        .mode(Mode::Fast { acceleration });
     opts.validate()
         .expect("the options are valid by construction");
 
@@ -152,6 +169,13 @@ fn run(case: Case) {
     }
 
     check_strategy(&stream, &opts, &chunks, &sizes);
+    if strategy
+        == (Strategy::RingBuffer {
+            window: WINDOW_SIZE,
+        })
+    {
+        check_liblz4_oracle(&opts, &chunks, acceleration);
+    }
 
     // Read it back through the adapter, with bytes after the stream where the stream's end is
     // marked (end marker, or the last out-of-band size).
@@ -279,5 +303,43 @@ fn check_strategy(stream: &[u8], opts: &StreamOptions, chunks: &[&[u8]], sizes: 
         );
         all.extend_from_slice(chunk);
         previous = chunk;
+    }
+}
+
+/// With the ring buffer's full window, our blocks are liblz4's: `LZ4_loadDict` on the
+/// dictionary and `LZ4_compress_fast_continue` on each chunk, all in one contiguous buffer
+/// `[dictionary | data]` (prefix mode).
+fn check_liblz4_oracle(opts: &StreamOptions, chunks: &[&[u8]], acceleration: u32) {
+    let dictionary = opts.get_dictionary();
+    let mut buf = dictionary.to_vec();
+    for chunk in chunks {
+        buf.extend_from_slice(chunk);
+    }
+    let lens: Vec<usize> = chunks.iter().map(|chunk| chunk.len()).collect();
+    let expected =
+        differential::liblz4_compress_prefix(&buf, dictionary.len(), &lens, acceleration as i32);
+    let bare = opts
+        .clone()
+        .size_prefix(SizePrefix::OutOfBand)
+        .end_marker(false);
+    let mut compressor = Compressor::new(&bare).expect("valid options");
+    for (number, (chunk, expected)) in chunks.iter().zip(&expected).enumerate() {
+        let mut ours = Vec::new();
+        compressor.compress(chunk, &mut ours).expect("compress");
+        if ours != *expected {
+            let at = ours
+                .iter()
+                .zip(expected)
+                .position(|(a, b)| a != b)
+                .unwrap_or(ours.len().min(expected.len()));
+            panic!(
+                "block {number} differs from liblz4's at byte {at} (ours {} bytes, liblz4 {}; \
+                 acceleration {acceleration}, dictionary {} bytes, page {})",
+                ours.len(),
+                expected.len(),
+                dictionary.len(),
+                opts.get_page_size()
+            );
+        }
     }
 }

@@ -1,10 +1,18 @@
 //! Helpers shared by the fuzz targets: inner readers and writers that misbehave on cue
-//! (short transfers, `Interrupted`, `WouldBlock`), and the mapping of raw fuzz numbers to
-//! option values that favours the interesting small ones.
+//! (short transfers, `Interrupted`, `WouldBlock`), the mapping of raw fuzz numbers to
+//! option values that favours the interesting small ones, and the decoder differential.
 
 use std::io::{self, Read, Write};
 
 use lz4_stream::{compress_bound, SizePrefix};
+// liblz4, compiled in by lzzzz: the differential and the oracle call its functions directly.
+use lzzzz as _;
+
+/// The decoder differential of `tests/decode_differential.rs` (ours against `lz4_flex` and
+/// liblz4, judged by a reference decoder written from the LZ4 block format): the same file,
+/// so the test and the fuzz target judge by the same rules.
+#[path = "../../tests/codec/differential.rs"]
+pub mod differential;
 
 /// What a [`Flaky`] reader or writer does on one call, from one byte of its schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,4 +161,54 @@ pub fn writer_prefixes(page_size: usize) -> Vec<SizePrefix> {
     .into_iter()
     .filter(|prefix| compress_bound(page_size) <= prefix.max_block_size())
     .collect()
+}
+
+/// An acceleration of `Mode::Fast` in `1..=65537` from a raw number, biased to small values.
+pub fn acceleration(raw: u32) -> u32 {
+    let value = raw >> 2;
+    match raw % 4 {
+        0 => 1,
+        1 => 1 + value % 16,
+        2 => 1 + value % 1024,
+        _ => 1 + value % lz4_stream::MAX_ACCELERATION,
+    }
+}
+
+/// A history length for the decoder differential from a raw number: the lengths that matter
+/// most (none, tiny, the 64 KiB window, a dictionary longer than it) or any up to 70,000.
+pub fn history_len(raw: u32) -> usize {
+    const LENS: [usize; 8] = [0, 1, 5, 12, 1000, 65_535, 65_536, 70_000];
+    match raw & 1 {
+        0 => LENS[(raw >> 1) as usize % LENS.len()],
+        _ => (raw >> 1) as usize % 70_001,
+    }
+}
+
+/// `len` bytes of history: `seed` repeated with small changes, or pseudo-random runs and bytes
+/// when `seed` is empty (blocks compressed against it then find matches in it).
+pub fn history(seed: &[u8], len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len);
+    if !seed.is_empty() {
+        let mut round = 0u8;
+        while out.len() < len {
+            let n = seed.len().min(len - out.len());
+            out.extend(seed[..n].iter().map(|&b| b.wrapping_add(round / 3)));
+            round = round.wrapping_add(1);
+        }
+        return out;
+    }
+    let mut x = 0x9E37_79B9_7F4A_7C15u64 ^ len as u64;
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let n = ((x >> 8) % 40 + 1) as usize;
+        let n = n.min(len - out.len());
+        if x & 1 == 0 {
+            out.resize(out.len() + n, (x >> 16) as u8);
+        } else {
+            out.extend((0..n).map(|i| (x >> (i % 8 * 8)) as u8));
+        }
+    }
+    out
 }
