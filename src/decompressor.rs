@@ -79,10 +79,11 @@ impl Decompressor {
     }
 
     /// Decodes `block` into `buf` at `at` (with room for a page after it) instead of the window,
-    /// with the 64 KiB before `at` (the last 64 KiB of the stream, kept by the caller) as its
-    /// history; returns how many bytes it decoded to. Bytes of `buf` after those may be
-    /// overwritten. This saves the reader the copy out of the window for large reads, but leaves
-    /// the window's history behind: [`replace_history`](Self::replace_history) before the next
+    /// with the bytes before `at` (up to 64 KiB of them) as its history: the caller keeps there
+    /// the stream's last bytes, or all of the stream when it is shorter. Returns how many bytes
+    /// the block decoded to; bytes of `buf` after those may be overwritten. This saves the
+    /// reader the copy out of the window for large reads, but leaves the window's history
+    /// behind: [`replace_history`](Self::replace_history) before the next
     /// [`decode`](Self::decode).
     pub(crate) fn decode_into(
         &mut self,
@@ -90,11 +91,11 @@ impl Decompressor {
         buf: &mut [u8],
         at: usize,
     ) -> Result<usize, Error> {
-        debug_assert!(at >= WINDOW_SIZE && buf.len() - at >= self.page_size);
+        debug_assert!(buf.len() - at >= self.page_size);
         let len = decode_block(
             block,
             buf,
-            at - WINDOW_SIZE,
+            at.saturating_sub(WINDOW_SIZE),
             at,
             self.page_size,
             self.blocks,

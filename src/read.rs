@@ -333,9 +333,11 @@ impl<S: Source> Core<S> {
 
     /// Serves a `read` into a buffer with room for a whole page or more, while no decoded byte
     /// is waiting: decodes as many whole blocks as fit, and once 64 KiB of the stream are in
-    /// `buf`, decodes the next ones straight into it, with its last 64 KiB as their history,
-    /// instead of into the window and then out of it (which saves copying what they decode to;
-    /// one copy of `buf`'s last 64 KiB into the window then keeps the history). An error after
+    /// `buf` (or from the start, when the stream so far is all in `buf`: the first read of a
+    /// stream without a dictionary), decodes them straight into it, with the bytes before them
+    /// as their history, instead of into the window and then out of it (which saves copying
+    /// what they decode to, and touching the window at all; one copy of `buf`'s last 64 KiB
+    /// into the window then keeps the history). An error after
     /// some bytes were served ends the call early: a corrupt block's is returned by the next
     /// call (as always), and so is the inner reader's, kept in `deferred` meanwhile.
     fn read_blocks(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -344,9 +346,10 @@ impl<S: Source> Core<S> {
         self.consumed = 0;
         let mut pos = 0;
         let mut history_in_buf = false;
+        let whole_stream_in_buf = self.decompressor.history().is_empty();
         while buf.len() - pos >= page_size && !self.done && self.failed.is_none() {
             let decoded = self.next_record(|decompressor, block| {
-                if pos >= WINDOW_SIZE {
+                if pos >= WINDOW_SIZE || whole_stream_in_buf {
                     history_in_buf = true;
                     decompressor.decode_into(block, buf, pos)
                 } else {
@@ -370,8 +373,7 @@ impl<S: Source> Core<S> {
             }
         }
         if history_in_buf {
-            self.decompressor
-                .replace_history(&buf[pos - WINDOW_SIZE..pos]);
+            self.decompressor.replace_history(&buf[..pos]);
         }
         Ok(pos)
     }
