@@ -140,9 +140,19 @@ impl Compressor {
     /// Compresses the first `len` bytes of the page into `dst` (at least the prefix and
     /// `compress_bound(len)` long) as one record; returns the record's length.
     ///
-    /// Fails only if the block does not fit the prefix, which the options' rules exclude; the
-    /// check stays in release builds, since a wrong prefix would corrupt the stream.
+    /// Fails only if a block of `len` bytes might not fit the prefix, which the options' rules
+    /// exclude; the check stays in release builds, since a wrong prefix would corrupt the
+    /// stream, and comes first, so a failure changes nothing.
     pub(crate) fn compress_page(&mut self, len: usize, dst: &mut [u8]) -> Result<usize, Error> {
+        let bound = compress_bound(len);
+        if bound > self.prefix.max_block_size() {
+            let reason = Reason::PrefixTooNarrow {
+                width: self.prefix.width(),
+                page_size: self.page_size,
+                bound,
+            };
+            return Err(Error::at_block(reason, self.blocks));
+        }
         let (buf, start, end) = self.window.buffer();
         let delta = self
             .table
@@ -174,5 +184,47 @@ impl Compressor {
     /// The number of blocks compressed so far.
     pub fn blocks(&self) -> u64 {
         self.blocks
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Decompressor;
+
+    /// Indexes that would pass 2 GiB are rebased (as liblz4 does after 2 GiB of stream): the
+    /// table and `base` move down together, and the blocks still decode, across the rebase and
+    /// after it, with matches reaching back over it.
+    #[test]
+    fn indexes_are_rebased_before_2_gib() {
+        for strategy in [
+            Strategy::DoubleBuffer,
+            Strategy::RingBuffer { window: 65_536 },
+        ] {
+            let opts = StreamOptions::new().page_size(10_000).strategy(strategy);
+            let mut compressor = Compressor::new(&opts).unwrap();
+            // Pretend 2 GiB minus 50,000 bytes of stream came before.
+            compressor.base = 0x8000_0000 - 50_000;
+            let data: Vec<u8> = (0..200_000u32)
+                .map(|i| (i % 251) as u8 ^ (i / 7919) as u8)
+                .collect();
+            let mut decompressor = Decompressor::new(&opts).unwrap();
+            let mut decoded = Vec::new();
+            let mut stream = 0;
+            for chunk in data.chunks(10_000) {
+                let mut record = Vec::new();
+                compressor.compress(chunk, &mut record).unwrap();
+                stream += record.len();
+                decoded.extend_from_slice(decompressor.decompress(&record[4..]).unwrap());
+            }
+            assert!(decoded == data, "{strategy:?}");
+            assert!(stream < data.len() / 4, "{strategy:?}: matches were found");
+            let (_, _, end) = compressor.window.buffer();
+            let next = compressor.base.wrapping_add(end as u32);
+            assert!(
+                next < 0x8000_0000 && next >= 65_536 + 10_000,
+                "{strategy:?}: {next:#x}"
+            );
+        }
     }
 }
