@@ -222,7 +222,7 @@ mod tests {
             let (_, _, end) = compressor.window.buffer();
             let next = compressor.base.wrapping_add(end as u32);
             assert!(
-                next < 0x8000_0000 && next >= 65_536 + 10_000,
+                (65_536 + 10_000..0x8000_0000).contains(&next),
                 "{strategy:?}: {next:#x}"
             );
         }
