@@ -338,6 +338,41 @@ fn ring_reaches_past_the_previous_block_and_double_does_not() {
     }
 }
 
+/// `--fast N` is liblz4's acceleration: the stream is what the library writes with
+/// `Mode::Fast { acceleration: N }`, larger N gives larger output of the same data, any reader
+/// decodes it, and N outside 1..=65537 is a usage error.
+#[test]
+fn fast_sets_the_acceleration() {
+    let data: Vec<u8> = (0..200_000u32)
+        .flat_map(|i| format!("{} {} ", i % 1000, i % 37).into_bytes())
+        .take(300_000)
+        .collect();
+    let mut sizes = Vec::new();
+    for acceleration in [1u32, 8, 100] {
+        let output = run(
+            &["compress", "--fast", &acceleration.to_string()],
+            Some(&data),
+        );
+        assert_ok(&output);
+        let opts = StreamOptions::new().mode(lz4_stream::Mode::Fast { acceleration });
+        let mut writer = lz4_stream::Lz4StreamWriter::with_options(Vec::new(), &opts).unwrap();
+        writer.write_all(&data).unwrap();
+        assert!(
+            output.stdout == writer.finish().unwrap(),
+            "--fast {acceleration}"
+        );
+        let decoded = run(&["decompress"], Some(&output.stdout));
+        assert_ok(&decoded);
+        assert!(decoded.stdout == data);
+        sizes.push(output.stdout.len());
+    }
+    assert!(sizes[0] < sizes[1] && sizes[1] < sizes[2], "{sizes:?}");
+    for bad in ["0", "65538", "x", "-1"] {
+        let output = run(&["compress", "--fast", bad], Some(&data));
+        assert_fails(&output, 2, &format!("--fast: invalid acceleration '{bad}'"));
+    }
+}
+
 #[test]
 fn dictionary_is_used_and_needed() {
     let dir = scratch("dictionary");

@@ -11,7 +11,8 @@ use std::io::{self, BufRead, Cursor, ErrorKind, Read, Write};
 use common::*;
 use lz4_stream::{
     compress_bound, split_record, Compressor, Decompressor, Error, Lz4StreamReader,
-    Lz4StreamWriter, Reason, SizePrefix, Strategy, StreamOptions, MAX_PAGE_SIZE,
+    Lz4StreamWriter, Mode, Reason, SizePrefix, Strategy, StreamOptions, MAX_ACCELERATION,
+    MAX_PAGE_SIZE,
 };
 use quickcheck::{Arbitrary, Gen};
 
@@ -174,6 +175,27 @@ fn ring_window_beyond_64k() {
     }
     let opts = StreamOptions::new().strategy(Strategy::RingBuffer { window: 65_536 });
     assert!(writer_accepts(&opts));
+}
+
+#[test]
+fn acceleration_out_of_range() {
+    for acceleration in [0, MAX_ACCELERATION + 1, u32::MAX] {
+        let opts = StreamOptions::new().mode(Mode::Fast { acceleration });
+        let errors = writer_side_errors(&opts);
+        assert_eq!(errors.len(), 3, "acceleration {acceleration}");
+        for err in &errors {
+            check_unplaced(err, ErrorKind::InvalidInput);
+            assert_eq!(err.reason(), &Reason::Acceleration { acceleration });
+            assert!(err.to_string().contains("outside 1..=65537"), "{err}");
+        }
+        // The mode does not matter to a reader.
+        assert!(reader_accepts(&opts));
+    }
+    for acceleration in [1, 2, MAX_ACCELERATION] {
+        assert!(writer_accepts(
+            &StreamOptions::new().mode(Mode::Fast { acceleration })
+        ));
+    }
 }
 
 #[test]
