@@ -42,10 +42,12 @@ use std::os::raw::{c_char, c_int};
 
 use lz4_stream::{Decompressor, Reason, StreamOptions};
 
-mod ffi {
+/// liblz4's functions (1.10, compiled in by `lzzzz`'s build script) on caller-owned buffers.
+pub mod ffi {
     use std::os::raw::{c_char, c_int, c_void};
 
     extern "C" {
+        pub fn LZ4_versionNumber() -> c_int;
         pub fn LZ4_createStream() -> *mut c_void;
         pub fn LZ4_freeStream(stream: *mut c_void) -> c_int;
         pub fn LZ4_loadDict(stream: *mut c_void, dict: *const c_char, size: c_int) -> c_int;

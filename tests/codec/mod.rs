@@ -15,22 +15,7 @@ pub use differential::{compress_bound, liblz4_compress_prefix};
 use std::fs;
 use std::os::raw::c_char;
 
-/// liblz4's functions (1.10, compiled in by `lzzzz`'s build script) on caller-owned buffers.
-pub mod ffi {
-    use std::os::raw::{c_char, c_int};
-
-    extern "C" {
-        pub fn LZ4_versionNumber() -> c_int;
-        pub fn LZ4_decompress_safe_usingDict(
-            src: *const c_char,
-            dst: *mut c_char,
-            src_size: c_int,
-            dst_capacity: c_int,
-            dict_start: *const c_char,
-            dict_size: c_int,
-        ) -> c_int;
-    }
-}
+pub use differential::ffi;
 
 /// liblz4's `LZ4_decompress_safe_usingDict` decoding `block` into `buf[at..at + capacity]`,
 /// with the `dict_len` bytes before `at` (in the same buffer) as the dictionary: prefix mode
