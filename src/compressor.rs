@@ -12,10 +12,15 @@
 //! there by the crate's fast compressor ([`FastTable`]), whose hash table is kept from block to
 //! block: the history is hashed once, as it was compressed, never again per block. The table
 //! holds liblz4's indexes (the stream's bytes numbered from 0, or from 64 KiB after a
-//! dictionary); `base` maps them to the window's buffer, and follows the history when the window
-//! moves it to the front. With a history of the last 64 KiB (a ring of 65,536 bytes) the blocks
-//! are liblz4's `LZ4_compress_fast_continue`'s, byte for byte. [`Lz4StreamWriter`] gathers its
-//! input straight into the page, which saves a copy.
+//! dictionary); knowing the index of the next byte (`next`) maps them to whatever buffer holds
+//! the block and its history: the window, wherever it has moved the history, or the caller's
+//! own memory. With a history of the last 64 KiB (a ring of 65,536 bytes) the blocks are
+//! liblz4's `LZ4_compress_fast_continue`'s, byte for byte.
+//!
+//! [`Lz4StreamWriter`] gathers its input straight into the page, which saves a copy; and with
+//! the double buffer it compresses the pages of a large write where they lie, each with the
+//! page before it in the caller's memory as its history
+//! ([`compress_in_place`](Compressor::compress_in_place)), which saves copying them at all.
 //!
 //! [`Lz4StreamWriter`]: crate::Lz4StreamWriter
 
@@ -48,9 +53,10 @@ pub struct Compressor {
     window: Window,
     /// The fast compressor's hash table, kept across blocks.
     table: FastTable,
-    /// The index (the table's numbering of the stream's bytes) of the window buffer's first
-    /// byte; wrapping, since the buffer may begin before index 0.
-    base: u32,
+    /// The index (the table's numbering of the stream's bytes) of the next byte to compress.
+    next: u32,
+    /// The length of the latest block (the double buffer's history, where it lies).
+    latest: usize,
     /// How each record states its size.
     prefix: SizePrefix,
     /// The largest chunk.
@@ -88,13 +94,13 @@ impl Compressor {
             ring_window.unwrap_or(WINDOW_SIZE),
         );
         let mut table = FastTable::new(acceleration);
-        let base = first_index - dictionary.len() as u32;
-        table.load_dictionary(dictionary, base);
-        let base = base.wrapping_add(window.make_room() as u32);
+        table.load_dictionary(dictionary, first_index - dictionary.len() as u32);
+        window.make_room();
         Ok(Compressor {
             window,
             table,
-            base,
+            next: first_index,
+            latest: dictionary.len(),
             prefix: opts.get_size_prefix(),
             page_size: opts.get_page_size(),
             ring_window,
@@ -139,36 +145,63 @@ impl Compressor {
 
     /// Compresses the first `len` bytes of the page into `dst` (at least the prefix and
     /// `compress_bound(len)` long) as one record; returns the record's length.
-    ///
-    /// Fails only if a block of `len` bytes might not fit the prefix, which the options' rules
-    /// exclude; the check stays in release builds, since a wrong prefix would corrupt the
-    /// stream, and comes first, so a failure changes nothing.
     pub(crate) fn compress_page(&mut self, len: usize, dst: &mut [u8]) -> Result<usize, Error> {
-        let bound = compress_bound(len);
-        if bound > self.prefix.max_block_size() {
-            let reason = Reason::PrefixTooNarrow {
-                width: self.prefix.width(),
-                page_size: self.page_size,
-                bound,
-            };
-            return Err(Error::at_block(reason, self.blocks));
-        }
         let (buf, start, end) = self.window.buffer();
-        let delta = self
-            .table
-            .rebase_for(self.base.wrapping_add(end as u32), len);
-        self.base = self.base.wrapping_sub(delta);
-        let width = self.prefix.width();
-        let size = self
-            .table
-            .compress(buf, self.base, start, end, end + len, &mut dst[width..]);
-        write_prefix(self.prefix, size, dst)
-            .map_err(|reason| Error::at_block(reason, self.blocks))?;
+        let size = compress_record(
+            &mut self.table,
+            &mut self.next,
+            self.prefix,
+            (buf, start, end, end + len),
+            dst,
+            self.blocks,
+        )?;
         self.window.commit(len, self.ring_window.unwrap_or(len));
-        let shift = self.window.make_room();
-        self.base = self.base.wrapping_add(shift as u32);
+        self.window.make_room();
+        self.latest = len;
         self.blocks += 1;
-        Ok(width + size)
+        Ok(size)
+    }
+
+    /// Whether [`compress_in_place`](Self::compress_in_place) may be used: with the double
+    /// buffer only, whose blocks reference nothing but the block before them.
+    pub(crate) fn can_compress_in_place(&self) -> bool {
+        self.ring_window.is_none()
+    }
+
+    /// Double buffer only: compresses `buf[start..start + len]` (at most a page) where it lies,
+    /// as the next block, into `dst` as one record; returns the record's length. The latest
+    /// block must lie right before it in `buf` (the caller compressed it last, through the page
+    /// or here), since it is the history.
+    ///
+    /// This saves the writer the copy of large writes into the page, but leaves the window's
+    /// history behind: [`remember`](Self::remember) the last such block before anything else.
+    pub(crate) fn compress_in_place(
+        &mut self,
+        buf: &[u8],
+        start: usize,
+        len: usize,
+        dst: &mut [u8],
+    ) -> Result<usize, Error> {
+        debug_assert!(self.can_compress_in_place() && len <= self.page_size);
+        let low = start - self.latest.min(WINDOW_SIZE);
+        let size = compress_record(
+            &mut self.table,
+            &mut self.next,
+            self.prefix,
+            (buf, low, start, start + len),
+            dst,
+            self.blocks,
+        )?;
+        self.latest = len;
+        self.blocks += 1;
+        Ok(size)
+    }
+
+    /// Makes `block`, the latest block given to [`compress_in_place`](Self::compress_in_place),
+    /// the window's history: its last 64 KiB.
+    pub(crate) fn remember(&mut self, block: &[u8]) {
+        debug_assert_eq!(block.len(), self.latest);
+        self.window.replace_history(block);
     }
 
     /// The page size: the longest chunk [`compress`](Self::compress) takes.
@@ -185,6 +218,39 @@ impl Compressor {
     pub fn blocks(&self) -> u64 {
         self.blocks
     }
+}
+
+/// Compresses `buf[start..end]` as one block, with `buf[low..start]` as its history and
+/// `next` the index of `buf[start]` (advanced past the block), into `dst` as one record (the
+/// prefix, then the block); returns the record's length.
+///
+/// Fails only if a block of this length might not fit the prefix, which the options' rules
+/// exclude; the check stays in release builds, since a wrong prefix would corrupt the stream,
+/// and comes first, so a failure changes nothing.
+fn compress_record(
+    table: &mut FastTable,
+    next: &mut u32,
+    prefix: SizePrefix,
+    (buf, low, start, end): (&[u8], usize, usize, usize),
+    dst: &mut [u8],
+    blocks: u64,
+) -> Result<usize, Error> {
+    let bound = compress_bound(end - start);
+    if bound > prefix.max_block_size() {
+        let reason = Reason::PrefixTooNarrow {
+            width: prefix.width(),
+            page_size: end - start,
+            bound,
+        };
+        return Err(Error::at_block(reason, blocks));
+    }
+    *next = next.wrapping_sub(table.rebase_for(*next, end - start));
+    let base = next.wrapping_sub(start as u32);
+    let width = prefix.width();
+    let size = table.compress(buf, base, low, start, end, &mut dst[width..]);
+    write_prefix(prefix, size, dst).map_err(|reason| Error::at_block(reason, blocks))?;
+    *next = next.wrapping_add((end - start) as u32);
+    Ok(width + size)
 }
 
 #[cfg(test)]
@@ -204,7 +270,7 @@ mod tests {
             let opts = StreamOptions::new().page_size(10_000).strategy(strategy);
             let mut compressor = Compressor::new(&opts).unwrap();
             // Pretend 2 GiB minus 50,000 bytes of stream came before.
-            compressor.base = 0x8000_0000 - 50_000;
+            compressor.next = 0x8000_0000 - 50_000;
             let data: Vec<u8> = (0..200_000u32)
                 .map(|i| (i % 251) as u8 ^ (i / 7919) as u8)
                 .collect();
@@ -219,8 +285,7 @@ mod tests {
             }
             assert!(decoded == data, "{strategy:?}");
             assert!(stream < data.len() / 4, "{strategy:?}: matches were found");
-            let (_, _, end) = compressor.window.buffer();
-            let next = compressor.base.wrapping_add(end as u32);
+            let next = compressor.next;
             assert!(
                 (65_536 + 10_000..0x8000_0000).contains(&next),
                 "{strategy:?}: {next:#x}"
