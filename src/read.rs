@@ -337,9 +337,9 @@ impl<S: Source> Core<S> {
     /// stream without a dictionary), decodes them straight into it, with the bytes before them
     /// as their history, instead of into the window and then out of it (which saves copying
     /// what they decode to, and touching the window at all; one copy of `buf`'s last 64 KiB
-    /// into the window then keeps the history). An error after
-    /// some bytes were served ends the call early: a corrupt block's is returned by the next
-    /// call (as always), and so is the inner reader's, kept in `deferred` meanwhile.
+    /// into the window then keeps the history). An error after some bytes were served ends the
+    /// call early: a corrupt block's is returned by the next call (as always), and so is the
+    /// inner reader's, kept in `deferred` meanwhile.
     fn read_blocks(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let page_size = self.decompressor.page_size();
         self.decoded = 0;

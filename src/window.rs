@@ -12,10 +12,9 @@
 //! ```
 //!
 //! When less than a page of room is left after `end`, the history (at most 64 KiB) moves to the
-//! front. The spare room, up to 1 MiB, makes that rare: a 64 KiB copy
-//! per megabyte of data at most, next to nothing beside the codec. The block codec works on the
-//! buffer whole ([`Window::buffer`]), in prefix mode: a match into the history is a backward
-//! copy within it.
+//! front. The spare room, up to 1 MiB, makes that rare: a 64 KiB copy per megabyte of data at
+//! most, next to nothing beside the codec. The block codec works on the buffer whole
+//! ([`Window::buffer`]), in prefix mode: a match into the history is a backward copy within it.
 
 use crate::options::WINDOW_SIZE;
 
@@ -84,17 +83,13 @@ impl Window {
     }
 
     /// Makes room for a whole page after the history, moving the history to the front of the
-    /// buffer if needed; returns how far it moved (0 if it did not). Call only between pages:
-    /// bytes in the page are not kept.
-    pub(crate) fn make_room(&mut self) -> usize {
+    /// buffer if needed. Call only between pages: bytes in the page are not kept.
+    pub(crate) fn make_room(&mut self) {
         if self.buf.len() - self.end < self.page_size {
-            let shift = self.start;
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
-            return shift;
         }
-        0
     }
 
     /// The whole buffer, with the start of the history and its end (the start of the page):
