@@ -23,8 +23,9 @@
 //! (3%), one 18-byte `memmove`-like move for every short match that does not overlap instead
 //! of 16+2 moves for offsets of 16 or more only (8-10%). What did not: 16-byte chunk loops
 //! instead of `memmove` for long matches (20% slower); inlining the match copier into the
-//! loop (slower); fixed 16+16-byte moves for medium matches; cutting the buffer at the room's
-//! end so the compiler drops bounds checks (1% slower).
+//! loop (slower); fixed 16+16-byte moves for medium matches; loops of 32-byte moves for
+//! matches of 33 to 128 bytes (4% slower than `memmove`); cutting the buffer at the room's end
+//! so the compiler drops bounds checks (1% slower).
 //!
 //! Whatever the path, every length is checked against the page before any byte is written
 //! where output may not go, every offset against the history, and output bytes that the block
