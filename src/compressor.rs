@@ -127,9 +127,9 @@ impl Compressor {
         self.window.page_mut()[..chunk.len()].copy_from_slice(chunk);
         let at = out.len();
         out.resize(at + self.prefix.width() + compress_bound(chunk.len()), 0);
-        let len = self.compress_page(chunk.len(), &mut out[at..])?;
-        out.truncate(at + len);
-        Ok(len)
+        let result = self.compress_page(chunk.len(), &mut out[at..]);
+        out.truncate(at + *result.as_ref().unwrap_or(&0));
+        result
     }
 
     /// The largest record [`compress_page`](Self::compress_page) may need room for: the prefix
@@ -248,7 +248,7 @@ fn compress_record(
     let base = next.wrapping_sub(start as u32);
     let width = prefix.width();
     let size = table.compress(buf, base, low, start, end, &mut dst[width..]);
-    write_prefix(prefix, size, dst).map_err(|reason| Error::at_block(reason, blocks))?;
+    write_prefix(prefix, size, dst);
     *next = next.wrapping_add((end - start) as u32);
     Ok(width + size)
 }
@@ -257,6 +257,46 @@ fn compress_record(
 mod tests {
     use super::*;
     use crate::Decompressor;
+
+    /// A block that might not fit the prefix is refused before anything changes (the options'
+    /// rules exclude it, so the prefix is narrowed behind their back here): the same compressor
+    /// then goes on with a chunk that fits, and its stream decodes.
+    #[test]
+    fn blocks_the_prefix_cannot_hold_are_refused_before_compressing() {
+        let opts = StreamOptions::new()
+            .page_size(1000)
+            .size_prefix(SizePrefix::U16);
+        let mut compressor = Compressor::new(&opts).unwrap();
+        compressor.prefix = SizePrefix::U8;
+        let mut stream = Vec::new();
+        compressor.compress(b"some text, ", &mut stream).unwrap();
+        let err = compressor.compress(&[b'x'; 240], &mut stream).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+        assert!(matches!(
+            err.reason(),
+            Reason::PrefixTooNarrow {
+                width: 1,
+                bound: 256,
+                ..
+            }
+        ));
+        assert_eq!((err.block(), compressor.blocks()), (Some(1), 1));
+        compressor
+            .compress(b"some text, again", &mut stream)
+            .unwrap();
+        let mut decompressor = Decompressor::new(&opts).unwrap();
+        let first = stream[0] as usize;
+        assert_eq!(
+            decompressor.decompress(&stream[1..1 + first]).unwrap(),
+            b"some text, "
+        );
+        let second = &stream[2 + first..];
+        assert_eq!(second.len(), stream[1 + first] as usize);
+        assert_eq!(
+            decompressor.decompress(second).unwrap(),
+            b"some text, again"
+        );
+    }
 
     /// Indexes that would pass 2 GiB are rebased (as liblz4 does after 2 GiB of stream): the
     /// table and `base` move down together, and the blocks still decode, across the rebase and

@@ -29,22 +29,16 @@ pub enum Record<'a> {
 }
 
 /// Writes `size` as a prefix of `prefix`'s width into the front of `out` (which must be at least
-/// that wide). A size the prefix cannot hold is refused (`PrefixTooNarrow`), never truncated.
-pub(crate) fn write_prefix(prefix: SizePrefix, size: usize, out: &mut [u8]) -> Result<(), Reason> {
-    if size > prefix.max_block_size() {
-        return Err(Reason::PrefixTooNarrow {
-            width: prefix.width(),
-            page_size: size,
-            bound: size,
-        });
-    }
+/// that wide). The caller has checked that the prefix holds `size` (the compressor does, in
+/// release builds too, before it compresses: see `compressor::compress_record`).
+pub(crate) fn write_prefix(prefix: SizePrefix, size: usize, out: &mut [u8]) {
+    debug_assert!(size <= prefix.max_block_size());
     match prefix {
         SizePrefix::OutOfBand => {}
         SizePrefix::U8 => out[0] = size as u8,
         SizePrefix::U16 => LittleEndian::write_u16(out, size as u16),
         SizePrefix::U32 => LittleEndian::write_u32(out, size as u32),
     }
-    Ok(())
 }
 
 /// Reads a prefix of `bytes.len()` bytes (1, 2 or 4).
@@ -127,25 +121,4 @@ pub fn split_record(
     }
     let (block, rest) = rest.split_at(size);
     Ok((Record::Block(block), rest))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A size the prefix cannot hold is refused, in release builds too, never truncated.
-    #[test]
-    fn prefixes_refuse_sizes_they_cannot_hold() {
-        let mut out = [0xAA; 4];
-        for (prefix, max) in [
-            (SizePrefix::U8, 255),
-            (SizePrefix::U16, 65_535),
-            (SizePrefix::U32, i32::MAX as usize),
-        ] {
-            write_prefix(prefix, max, &mut out).unwrap();
-            assert_eq!(read_prefix(&out[..prefix.width()]), max);
-            let err = write_prefix(prefix, max + 1, &mut out).unwrap_err();
-            assert!(matches!(err, Reason::PrefixTooNarrow { .. }), "{err:?}");
-        }
-    }
 }
