@@ -24,7 +24,9 @@
 //!
 //! [`Lz4StreamWriter`]: crate::Lz4StreamWriter
 
-use crate::block::fast::{FastTable, DICTIONARY_END, MIN_DICTIONARY};
+use crate::block::fast::FastTable;
+use crate::block::hc::HcCompressor;
+use crate::block::Matcher;
 use crate::error::{Error, Reason};
 use crate::options::{compress_bound, Mode, SizePrefix, Strategy, StreamOptions, WINDOW_SIZE};
 use crate::record::write_prefix;
@@ -51,8 +53,8 @@ use crate::window::Window;
 pub struct Compressor {
     /// The history and the page being compressed.
     window: Window,
-    /// The fast compressor's hash table, kept across blocks.
-    table: FastTable,
+    /// The block compressor and its tables, kept across blocks.
+    table: Matcher,
     /// The index (the table's numbering of the stream's bytes) of the next byte to compress.
     next: u32,
     /// The length of the latest block (the double buffer's history, where it lies).
@@ -76,24 +78,22 @@ impl Compressor {
             Strategy::DoubleBuffer => None,
             Strategy::RingBuffer { window } => Some(window),
         };
-        let Mode::Fast { acceleration } = opts.get_mode();
+        let mut table = match opts.get_mode() {
+            Mode::Fast { acceleration } => Matcher::Fast(FastTable::new(acceleration)),
+            Mode::High { level } => Matcher::High(HcCompressor::new(level)),
+        };
         // As liblz4's LZ4_loadDict: a dictionary too short to hash is not used, but any
-        // dictionary makes the stream's indexes start at 64 KiB.
+        // dictionary makes the fast compressor's indexes start at 64 KiB.
         let mut dictionary = opts.dictionary_window();
-        if dictionary.len() < MIN_DICTIONARY {
+        if dictionary.len() < table.min_dictionary() {
             dictionary = &[];
         }
-        let first_index = if opts.get_dictionary().is_empty() {
-            0
-        } else {
-            DICTIONARY_END
-        };
+        let first_index = table.first_index(!opts.get_dictionary().is_empty());
         let mut window = Window::new(
             opts.get_page_size(),
             dictionary,
             ring_window.unwrap_or(WINDOW_SIZE),
         );
-        let mut table = FastTable::new(acceleration);
         table.load_dictionary(dictionary, first_index - dictionary.len() as u32);
         window.make_room();
         Ok(Compressor {
@@ -228,7 +228,7 @@ impl Compressor {
 /// exclude; the check stays in release builds, since a wrong prefix would corrupt the stream,
 /// and comes first, so a failure changes nothing.
 fn compress_record(
-    table: &mut FastTable,
+    table: &mut Matcher,
     next: &mut u32,
     prefix: SizePrefix,
     (buf, low, start, end): (&[u8], usize, usize, usize),

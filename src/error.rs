@@ -61,6 +61,11 @@ pub enum Reason {
         /// The acceleration asked for.
         acceleration: u32,
     },
+    /// A [`Mode::High`](crate::Mode::High) level outside `1..=MAX_HC_LEVEL`.
+    Level {
+        /// The level asked for.
+        level: u32,
+    },
     /// `end_marker(true)` with `SizePrefix::OutOfBand`: a marker is a zero prefix, and
     /// out-of-band streams have no prefixes.
     EndMarkerWithoutPrefix,
@@ -126,6 +131,7 @@ impl Reason {
             | PrefixTooNarrow { .. }
             | Window { .. }
             | Acceleration { .. }
+            | Level { .. }
             | EndMarkerWithoutPrefix
             | BlockSizesMismatch
             | ChunkTooLong { .. }
@@ -169,6 +175,11 @@ impl fmt::Display for Reason {
                 f,
                 "acceleration {acceleration} is outside 1..={}",
                 crate::MAX_ACCELERATION
+            ),
+            Level { level } => write!(
+                f,
+                "compression level {level} is outside 1..={}",
+                crate::MAX_HC_LEVEL
             ),
             EndMarkerWithoutPrefix => {
                 f.write_str("an end marker needs size prefixes (not SizePrefix::OutOfBand)")

@@ -81,8 +81,8 @@ pub use compressor::Compressor;
 pub use decompressor::Decompressor;
 pub use error::{Error, Reason};
 pub use options::{
-    compress_bound, Mode, SizePrefix, Strategy, StreamOptions, MAX_ACCELERATION, MAX_PAGE_SIZE,
-    WINDOW_SIZE,
+    compress_bound, Mode, SizePrefix, Strategy, StreamOptions, MAX_ACCELERATION, MAX_HC_LEVEL,
+    MAX_PAGE_SIZE, WINDOW_SIZE,
 };
 pub use read::Lz4StreamReader;
 pub use record::{split_record, Record};

@@ -136,6 +136,15 @@ pub enum Mode {
         /// liblz4's acceleration, `1..=MAX_ACCELERATION`.
         acceleration: u32,
     },
+    /// liblz4's high-compression compressor (`LZ4_compress_HC_continue`) at `level`,
+    /// `1..=MAX_HC_LEVEL`, with liblz4 1.10's meaning of each level: 1 and 2 a light matcher
+    /// (two hash tables), 3 to 9 hash chains searching 4, 8, .. 256 candidates, 10 to 12 an
+    /// optimal parser. python-lz4's `mode="high_compression", compression_level=level`; liblz4
+    /// and python-lz4 default to 9.
+    High {
+        /// The level, `1..=MAX_HC_LEVEL`.
+        level: u32,
+    },
 }
 
 impl Default for Mode {
@@ -143,6 +152,9 @@ impl Default for Mode {
         Mode::Fast { acceleration: 1 }
     }
 }
+
+/// The highest level of [`Mode::High`]: liblz4's `LZ4HC_CLEVEL_MAX`.
+pub const MAX_HC_LEVEL: u32 = 12;
 
 /// The largest acceleration of [`Mode::Fast`]: liblz4's `LZ4_ACCELERATION_MAX`.
 pub const MAX_ACCELERATION: u32 = 65_537;
@@ -315,7 +327,10 @@ impl StreamOptions {
             Mode::Fast { acceleration } if !(1..=MAX_ACCELERATION).contains(&acceleration) => {
                 Err(Error::new(Reason::Acceleration { acceleration }))
             }
-            Mode::Fast { .. } => Ok(()),
+            Mode::High { level } if !(1..=MAX_HC_LEVEL).contains(&level) => {
+                Err(Error::new(Reason::Level { level }))
+            }
+            Mode::Fast { .. } | Mode::High { .. } => Ok(()),
         }
     }
 

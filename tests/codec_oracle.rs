@@ -32,7 +32,8 @@ mod codec;
 
 use codec::{
     compress_bound, corpus, corpus_slice, extend_data, liblz4_compress_prefix,
-    liblz4_decode_ext_dict, liblz4_decode_in_place, sprinkle_dictionary, Kind, Rng, KINDS,
+    liblz4_decode_ext_dict, liblz4_decode_in_place, liblz4_hc_compress_prefix, sprinkle_dictionary,
+    Kind, Rng, KINDS,
 };
 use lz4_stream::{
     Compressor, Decompressor, Mode, SizePrefix, Strategy, StreamOptions, WINDOW_SIZE,
@@ -88,18 +89,18 @@ impl Case {
         &self.buf[..self.dict_len]
     }
 
-    fn options(&self, strategy: Strategy, acceleration: u32) -> StreamOptions {
+    fn options(&self, strategy: Strategy, mode: Mode) -> StreamOptions {
         StreamOptions::new()
             .page_size(self.page)
             .size_prefix(SizePrefix::OutOfBand)
             .strategy(strategy)
             .dictionary(self.dictionary().to_vec())
-            .mode(Mode::Fast { acceleration })
+            .mode(mode)
     }
 
     /// Our blocks, one per chunk.
-    fn ours(&self, strategy: Strategy, acceleration: u32) -> Vec<Vec<u8>> {
-        let opts = self.options(strategy, acceleration);
+    fn ours(&self, strategy: Strategy, mode: Mode) -> Vec<Vec<u8>> {
+        let opts = self.options(strategy, mode);
         let mut compressor = Compressor::new(&opts).expect("valid options");
         let mut at = self.dict_len;
         self.chunks
@@ -191,6 +192,19 @@ fn cases(
         .collect()
 }
 
+/// liblz4's blocks for `case` in `mode`, laid out contiguously (prefix mode).
+fn liblz4_blocks(case: &Case, mode: Mode) -> Vec<Vec<u8>> {
+    match mode {
+        Mode::Fast { acceleration } => {
+            liblz4_compress_prefix(&case.buf, case.dict_len, &case.chunks, acceleration as i32)
+        }
+        Mode::High { level } => {
+            liblz4_hc_compress_prefix(&case.buf, case.dict_len, &case.chunks, level as i32)
+        }
+        _ => unreachable!("no such mode in liblz4"),
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes
         .iter()
@@ -201,14 +215,13 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Compares our blocks with liblz4's, then checks that they decode ([`check_ring_decodes`]);
 /// `None` when all is well, else where they first differ or what failed to decode.
-fn compare(case: &Case, acceleration: u32) -> Option<String> {
-    let expected =
-        liblz4_compress_prefix(&case.buf, case.dict_len, &case.chunks, acceleration as i32);
+fn compare(case: &Case, mode: Mode) -> Option<String> {
+    let expected = liblz4_blocks(case, mode);
     let ours = case.ours(
         Strategy::RingBuffer {
             window: WINDOW_SIZE,
         },
-        acceleration,
+        mode,
     );
     let mut start = 0;
     for (number, ((ours, expected), &len)) in
@@ -222,7 +235,7 @@ fn compare(case: &Case, acceleration: u32) -> Option<String> {
                 .unwrap_or(ours.len().min(expected.len()));
             let context = |block: &[u8]| hex(&block[at.saturating_sub(4)..block.len().min(at + 8)]);
             return Some(format!(
-                "{}, acceleration {acceleration}: block {number} of {} (data bytes {start}..{}) \
+                "{}, {mode:?}: block {number} of {} (data bytes {start}..{}) \
                  differs at byte {at}: ours {} bytes, liblz4 {} bytes; from byte {}: ours [{}], \
                  liblz4 [{}]",
                 case.name,
@@ -237,23 +250,32 @@ fn compare(case: &Case, acceleration: u32) -> Option<String> {
         }
         start += len;
     }
-    check_ring_decodes(case, acceleration, &ours)
+    check_ring_decodes(case, mode, &ours)
 }
 
 /// Runs [`compare`] over the cases and accelerations; fails listing every differing case
 /// (the first 30 in full).
 fn oracle(cases: &[Case], accelerations: &[u32]) {
+    let modes: Vec<Mode> = accelerations
+        .iter()
+        .map(|&acceleration| Mode::Fast { acceleration })
+        .collect();
+    oracle_modes(cases, &modes);
+}
+
+/// [`oracle`] over any modes.
+fn oracle_modes(cases: &[Case], modes: &[Mode]) {
     let mut failures = Vec::new();
     let mut blocks = 0;
     for case in cases {
-        for &acceleration in accelerations {
+        for &mode in modes {
             blocks += case.chunks.len();
-            if let Some(failure) = compare(case, acceleration) {
+            if let Some(failure) = compare(case, mode) {
                 failures.push(failure);
             }
         }
     }
-    let total = cases.len() * accelerations.len();
+    let total = cases.len() * modes.len();
     eprintln!(
         "oracle: {} of {total} cases equal liblz4's blocks ({blocks} blocks in all)",
         total - failures.len()
@@ -334,21 +356,62 @@ fn oracle_max_acceleration() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// HC (issue 8): every level's blocks equal liblz4 1.10's.
+
+fn hc_levels(levels: impl IntoIterator<Item = u32>) -> Vec<Mode> {
+    levels
+        .into_iter()
+        .map(|level| Mode::High { level })
+        .collect()
+}
+
+#[test]
+fn hc_oracle_small_pages() {
+    oracle_modes(&cases_for(&[1, 7, 64], false), &hc_levels(1..=12));
+}
+
+#[test]
+fn hc_oracle_medium_pages() {
+    oracle_modes(&cases_for(&[1000, 4096], false), &hc_levels(1..=12));
+}
+
+#[test]
+fn hc_oracle_large_pages() {
+    oracle_modes(&cases_for(&[65_536], false), &hc_levels(1..=12));
+}
+
+#[test]
+fn hc_oracle_irregular_chunks() {
+    let corpus = corpus();
+    let mut all = Vec::new();
+    for (page, len) in [(64, 6000), (4096, 120_000), (65_536, 300_000)] {
+        all.extend(cases(
+            Source::Generated(Kind::Mixed),
+            page,
+            len,
+            corpus.as_deref(),
+            true,
+        ));
+    }
+    oracle_modes(&all, &hc_levels([2, 3, 9, 10, 12]));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Every block decodes, with liblz4, lz4_flex and ours.
 
 /// Decodes our ring-buffer `blocks` of `case` (made by [`compare`], which checked them against
 /// liblz4's) with liblz4 (prefix mode, contiguous, the destination exactly the chunk), lz4_flex
 /// (the last 64 KiB as an external dictionary) and our `Decompressor`; returns what went wrong,
 /// if anything.
-fn check_ring_decodes(case: &Case, acceleration: u32, blocks: &[Vec<u8>]) -> Option<String> {
-    let name = format!("{}, acceleration {acceleration}", case.name);
+fn check_ring_decodes(case: &Case, mode: Mode, blocks: &[Vec<u8>]) -> Option<String> {
+    let name = format!("{}, {mode:?}", case.name);
     let mut decoded = case.dictionary().to_vec();
     decoded.resize(case.buf.len(), 0xA5);
     let mut ours = Decompressor::new(&case.options(
         Strategy::RingBuffer {
             window: WINDOW_SIZE,
         },
-        acceleration,
+        mode,
     ))
     .expect("valid options");
     let mut at = case.dict_len;
@@ -405,9 +468,9 @@ fn check_ring_decodes(case: &Case, acceleration: u32, blocks: &[Vec<u8>]) -> Opt
 /// Our double-buffer blocks decode given only the block before them (the dictionary's last
 /// 64 KiB before the first), as an external dictionary in a buffer of its own, with liblz4
 /// and lz4_flex.
-fn check_double_buffer_decodes(case: &Case, acceleration: u32) -> Option<String> {
-    let blocks = case.ours(Strategy::DoubleBuffer, acceleration);
-    let name = format!("{}, double buffer, acceleration {acceleration}", case.name);
+fn check_double_buffer_decodes(case: &Case, mode: Mode) -> Option<String> {
+    let blocks = case.ours(Strategy::DoubleBuffer, mode);
+    let name = format!("{}, double buffer, {mode:?}", case.name);
     let dictionary = case.dictionary();
     let mut previous: Vec<u8> = dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..].to_vec();
     let mut out = vec![0u8; case.page];
@@ -469,7 +532,10 @@ fn double_buffer_blocks_decode() {
                 }
                 for acceleration in [1, 8, 100] {
                     count += 1;
-                    failures.extend(check_double_buffer_decodes(&case, acceleration));
+                    failures.extend(check_double_buffer_decodes(
+                        &case,
+                        Mode::Fast { acceleration },
+                    ));
                 }
             }
         }

@@ -44,7 +44,12 @@
 //!   byte when the history is the same.
 
 pub(crate) mod decode;
+pub(crate) mod encode;
 pub(crate) mod fast;
+pub(crate) mod hc;
+
+use fast::FastTable;
+use hc::HcCompressor;
 
 /// The shortest match.
 pub(crate) const MIN_MATCH: usize = 4;
@@ -57,3 +62,66 @@ pub(crate) const LAST_LITERALS: usize = 5;
 
 /// No match starts in the last `MFLIMIT` bytes of a block.
 pub(crate) const MFLIMIT: usize = 12;
+
+/// The compressor a stream uses, with its tables: the fast one or HC.
+pub(crate) enum Matcher {
+    /// liblz4's fast compressor at an acceleration.
+    Fast(FastTable),
+    /// liblz4's HC compressor at a level.
+    High(HcCompressor),
+}
+
+impl Matcher {
+    /// The index the stream's first byte has (a dictionary ends right before it).
+    pub(crate) fn first_index(&self, dictionary: bool) -> u32 {
+        match self {
+            Matcher::Fast(_) if dictionary => fast::DICTIONARY_END,
+            Matcher::Fast(_) => 0,
+            Matcher::High(_) => hc::FIRST_INDEX,
+        }
+    }
+
+    /// The shortest dictionary this compressor uses: liblz4's fast compressor ignores one
+    /// shorter than 8 bytes (so blocks reference nothing before the stream), HC uses any.
+    pub(crate) fn min_dictionary(&self) -> usize {
+        match self {
+            Matcher::Fast(_) => fast::MIN_DICTIONARY,
+            Matcher::High(_) => 1,
+        }
+    }
+
+    /// Loads a dictionary, `buf` (at most 64 KiB) whose first byte has index `base`.
+    pub(crate) fn load_dictionary(&mut self, buf: &[u8], base: u32) {
+        match self {
+            Matcher::Fast(table) => table.load_dictionary(buf, base),
+            Matcher::High(hc) => hc.load_dictionary(buf, base),
+        }
+    }
+
+    /// Rebases the tables if compressing `len` more bytes from index `next` would take indexes
+    /// past 2 GiB; returns how much the indexes went down.
+    pub(crate) fn rebase_for(&mut self, next: u32, len: usize) -> u32 {
+        match self {
+            Matcher::Fast(table) => table.rebase_for(next, len),
+            Matcher::High(hc) => hc.rebase_for(next, len),
+        }
+    }
+
+    /// Compresses `buf[start..end]` as one block into `out` (at least
+    /// `compress_bound(end - start)` long), with `buf[low..start]` as its history and `base`
+    /// the index of `buf[0]`; returns the block's length.
+    pub(crate) fn compress(
+        &mut self,
+        buf: &[u8],
+        base: u32,
+        low: usize,
+        start: usize,
+        end: usize,
+        out: &mut [u8],
+    ) -> usize {
+        match self {
+            Matcher::Fast(table) => table.compress(buf, base, low, start, end, out),
+            Matcher::High(hc) => hc.compress(buf, base, low, start, end, out),
+        }
+    }
+}

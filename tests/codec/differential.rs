@@ -59,6 +59,17 @@ pub mod ffi {
             dst_capacity: c_int,
             acceleration: c_int,
         ) -> c_int;
+        pub fn LZ4_createStreamHC() -> *mut c_void;
+        pub fn LZ4_freeStreamHC(stream: *mut c_void) -> c_int;
+        pub fn LZ4_resetStreamHC_fast(stream: *mut c_void, level: c_int);
+        pub fn LZ4_loadDictHC(stream: *mut c_void, dict: *const c_char, size: c_int) -> c_int;
+        pub fn LZ4_compress_HC_continue(
+            stream: *mut c_void,
+            src: *const c_char,
+            dst: *mut c_char,
+            src_size: c_int,
+            dst_capacity: c_int,
+        ) -> c_int;
         pub fn LZ4_decompress_safe_usingDict(
             src: *const c_char,
             dst: *mut c_char,
@@ -155,6 +166,52 @@ pub fn liblz4_compress_prefix(
             at += len;
         }
         ffi::LZ4_freeStream(stream);
+    }
+    blocks
+}
+
+/// liblz4's streaming HC compressor at `level` in prefix mode: `buf` holds
+/// `[dictionary | data]` (`dict_len` bytes of dictionary); `LZ4_loadDictHC` on the dictionary (if any), then
+/// `LZ4_compress_HC_continue` on each chunk in place, in order, each right after the previous
+/// one in memory. `chunks` are the chunk lengths (summing to the data's length). Returns one
+/// block per chunk.
+pub fn liblz4_hc_compress_prefix(
+    buf: &[u8],
+    dict_len: usize,
+    chunks: &[usize],
+    level: i32,
+) -> Vec<Vec<u8>> {
+    assert!(buf.len() <= i32::MAX as usize);
+    assert_eq!(dict_len + chunks.iter().sum::<usize>(), buf.len());
+    let mut blocks = Vec::with_capacity(chunks.len());
+    // SAFETY: the stream is created, used and freed here. Every source pointer covers the length
+    // handed with it (a chunk of `buf`, the dictionary `buf[..dict_len]`), every destination
+    // is a `Vec` of the capacity handed over; `buf` is neither moved nor changed while the
+    // stream refers to it (until `LZ4_freeStream`).
+    unsafe {
+        let stream = ffi::LZ4_createStreamHC();
+        assert!(!stream.is_null());
+        ffi::LZ4_resetStreamHC_fast(stream, level);
+        if dict_len > 0 {
+            ffi::LZ4_loadDictHC(stream, buf.as_ptr() as *const c_char, dict_len as c_int);
+        }
+        let mut at = dict_len;
+        for &len in chunks {
+            let cap = compress_bound(len);
+            let mut dst = vec![0u8; cap];
+            let n = ffi::LZ4_compress_HC_continue(
+                stream,
+                buf.as_ptr().add(at) as *const c_char,
+                dst.as_mut_ptr() as *mut c_char,
+                len as c_int,
+                cap as c_int,
+            );
+            assert!(n > 0, "LZ4_compress_HC_continue failed ({n})");
+            dst.truncate(n as usize);
+            blocks.push(dst);
+            at += len;
+        }
+        ffi::LZ4_freeStreamHC(stream);
     }
     blocks
 }

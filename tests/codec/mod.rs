@@ -10,7 +10,8 @@
 
 pub mod differential;
 
-pub use differential::{compress_bound, liblz4_compress_prefix};
+#[allow(unused_imports)] // each test file uses some
+pub use differential::{compress_bound, liblz4_compress_prefix, liblz4_hc_compress_prefix};
 
 use std::fs;
 use std::os::raw::c_char;
