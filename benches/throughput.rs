@@ -28,6 +28,17 @@
 //! - `LZ4S_BENCH_SMALL`: `0` skips the small-operation table.
 //! - `LZ4S_BENCH_MEMORY`: length of the long stream of the memory measurement (default `1g`;
 //!   `0` skips it).
+//! - `LZ4S_BENCH_HC`: the HC levels of the HC table, comma-separated (default all, `1,..,12`;
+//!   `0` skips it). `LZ4S_BENCH_PAGES=0` skips the fast-mode tables (to run the HC table alone).
+//!
+//! HC (issue 8; run first): on issue 8's sample (800 kB from the start of each of the corpus's
+//! five parts, 4 MB; the first 4 MB of other data), 64 KiB pages, double buffer, 4-byte
+//! prefixes, per level: `ours` (`Lz4StreamWriter` with `Mode::High { level }`), `liblz4`
+//! (`LZ4_compress_HC_continue` at that level in the double-buffer layout above) and `fast` (ours
+//! in `Mode::Fast { acceleration: 1 }`), with speed and size ratios and issue 8's bars: size
+//! ours/liblz4 <= 1.005 at levels 3, 6 and 9 to 12, speed ours/liblz4 >= 0.9 at levels 3 to 9
+//! and >= 0.8 at 10 to 12. Levels 10 to 12 run at most 5 rounds. Every stream is checked to
+//! decode (ours with liblz4 and our reader, liblz4's with our reader) before timing.
 //!
 //! What is measured, per page size; every stream has 4-byte size prefixes and the double-buffer
 //! history (each block may reference the previous block only, as `Strategy::DoubleBuffer`).
@@ -203,6 +214,16 @@ mod liblz4 {
             dst_capacity: c_int,
             acceleration: c_int,
         ) -> c_int;
+        fn LZ4_createStreamHC() -> *mut c_void;
+        fn LZ4_freeStreamHC(stream: *mut c_void) -> c_int;
+        fn LZ4_resetStreamHC_fast(stream: *mut c_void, level: c_int);
+        fn LZ4_compress_HC_continue(
+            stream: *mut c_void,
+            src: *const c_char,
+            dst: *mut c_char,
+            src_size: c_int,
+            dst_capacity: c_int,
+        ) -> c_int;
         fn LZ4_createStreamDecode() -> *mut c_void;
         fn LZ4_freeStreamDecode(stream: *mut c_void) -> c_int;
         fn LZ4_decompress_safe_continue(
@@ -265,6 +286,44 @@ mod liblz4 {
         }
     }
 
+    /// The same double-buffer layout with `LZ4_compress_HC_continue` at `level` (as liblz4's
+    /// `blockStreaming_doubleBuffer.c` and python-lz4's HC stream compress).
+    pub fn compress_hc_double_buffer(
+        data: &[u8],
+        page: usize,
+        level: u32,
+        double: &mut [u8],
+        out: &mut [u8],
+    ) -> usize {
+        assert!(double.len() >= 2 * page && page <= i32::MAX as usize / 2);
+        // SAFETY: as `compress_double_buffer`.
+        unsafe {
+            let stream = LZ4_createStreamHC();
+            assert!(!stream.is_null());
+            LZ4_resetStreamHC_fast(stream, level as c_int);
+            let (mut pos, mut half) = (0, 0);
+            for chunk in data.chunks(page) {
+                let buf = &mut double[half * page..half * page + chunk.len()];
+                buf.copy_from_slice(chunk);
+                let dst = &mut out[pos + 4..];
+                let capacity = dst.len().min(i32::MAX as usize);
+                let n = LZ4_compress_HC_continue(
+                    stream,
+                    buf.as_ptr().cast(),
+                    dst.as_mut_ptr().cast(),
+                    chunk.len() as c_int,
+                    capacity as c_int,
+                );
+                assert!(n > 0, "LZ4_compress_HC_continue failed");
+                out[pos..pos + 4].copy_from_slice(&(n as u32).to_le_bytes());
+                pos += 4 + n as usize;
+                half ^= 1;
+            }
+            LZ4_freeStreamHC(stream);
+            pos
+        }
+    }
+
     /// Decodes a stream of 4-byte-prefixed records into `out`, each block right after the
     /// previous one (prefix mode). Returns the decoded length.
     pub fn decompress_contiguous(stream: &[u8], page: usize, out: &mut [u8]) -> usize {
@@ -300,17 +359,26 @@ mod liblz4 {
 // The implementations measured.
 
 fn options(page: usize, acceleration: u32) -> StreamOptions {
+    options_mode(page, Mode::Fast { acceleration })
+}
+
+fn options_mode(page: usize, mode: Mode) -> StreamOptions {
     StreamOptions::new()
         .page_size(page)
         .size_prefix(SizePrefix::U32)
-        .mode(Mode::Fast { acceleration })
+        .mode(mode)
 }
 
 /// Our writer: one `write_all` of everything into `out` (reserved beforehand, reused).
 fn ours_compress(data: &[u8], page: usize, acceleration: u32, out: &mut Vec<u8>) -> usize {
+    ours_compress_mode(data, page, Mode::Fast { acceleration }, out)
+}
+
+/// [`ours_compress`] in any mode.
+fn ours_compress_mode(data: &[u8], page: usize, mode: Mode, out: &mut Vec<u8>) -> usize {
     let mut buf = std::mem::take(out);
     buf.clear();
-    let mut writer = Lz4StreamWriter::with_options(buf, &options(page, acceleration)).unwrap();
+    let mut writer = Lz4StreamWriter::with_options(buf, &options_mode(page, mode)).unwrap();
     writer.write_all(data).unwrap();
     *out = writer.finish().unwrap();
     out.len()
@@ -477,6 +545,8 @@ fn flex_decompress(stream: &[u8], page: usize, out: &mut [u8]) -> usize {
 /// Settings from the environment.
 struct Config {
     pages: Vec<usize>,
+    /// The HC levels of the HC table (none: skipped).
+    levels: Vec<u32>,
     rounds: usize,
     small: bool,
     memory: u64,
@@ -504,7 +574,16 @@ fn config() -> Config {
             .unwrap_or_else(|| "4k,64k,1m".into())
             .split(',')
             .map(|p| parse_size(p) as usize)
+            .filter(|&p| p > 0)
             .collect(),
+        levels: match var("LZ4S_BENCH_HC").as_deref() {
+            Some("0") => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|l| l.trim().parse().expect("LZ4S_BENCH_HC"))
+                .collect(),
+            None => (1..=12).collect(),
+        },
         rounds: var("LZ4S_BENCH_ROUNDS").map_or(7, |r| r.parse().expect("LZ4S_BENCH_ROUNDS")),
         small: var("LZ4S_BENCH_SMALL").map_or(true, |s| s != "0"),
         memory: var("LZ4S_BENCH_MEMORY").map_or(1 << 30, |s| parse_size(&s)),
@@ -680,6 +759,10 @@ fn main() {
         liblz4::version(),
         config.rounds,
     );
+
+    if !config.levels.is_empty() {
+        hc(&config, &data);
+    }
 
     let mut compress_rows = Vec::new();
     let mut decompress_rows = Vec::new();
@@ -866,13 +949,187 @@ fn main() {
         }
     }
 
-    print_compress_table(&compress_rows, len);
-    print_decompress_table(&decompress_rows);
+    if !compress_rows.is_empty() {
+        print_compress_table(&compress_rows, len);
+        print_decompress_table(&decompress_rows);
+    }
     if !small_rows.is_empty() {
         print_small_table(&small_rows, len);
     }
     if config.memory > 0 {
         memory(config.memory);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HC (issue 8).
+
+/// The HC page.
+const HC_PAGE: usize = 65_536;
+
+/// Issue 8's bars: the largest size ratio ours/liblz4 (levels 3, 6 and 9 to 12), the least
+/// speed ratio at levels 3 to 9 and at 10 to 12.
+const HC_SIZE_BAR: f64 = 1.005;
+const HC_SPEED_BAR_CHAIN: f64 = 0.9;
+const HC_SPEED_BAR_OPTIMAL: f64 = 0.8;
+
+/// Issue 8's sample: 800 kB from the start of each of the corpus's five parts (4 MB), or the
+/// first 4 MB of other data.
+fn hc_sample(data: &[u8]) -> Vec<u8> {
+    const PARTS: [usize; 5] = [0, 12_000_000, 18_000_000, 26_000_000, 27_018_553];
+    if data.len() == 29_018_553 {
+        PARTS
+            .iter()
+            .flat_map(|&at| &data[at..at + 800_000])
+            .copied()
+            .collect()
+    } else {
+        data[..data.len().min(4_000_000)].to_vec()
+    }
+}
+
+/// The HC table: per level, our writer against liblz4's `LZ4_compress_HC_continue` in the
+/// double-buffer layout (64 KiB pages, 4-byte prefixes), and against our fast mode.
+fn hc(config: &Config, data: &[u8]) {
+    let sample = hc_sample(data);
+    let len = sample.len();
+    eprintln!("HC, {len} bytes ...");
+    let bound = stream_bound(len, HC_PAGE);
+    let mut vec_out: Vec<u8> = Vec::with_capacity(bound);
+    let mut slice_out = vec![0u8; bound];
+    let mut double = vec![0u8; 2 * HC_PAGE];
+    let mut out = vec![0u8; len];
+    let fast = Mode::Fast { acceleration: 1 };
+    let fast_len = ours_compress_mode(&sample, HC_PAGE, fast, &mut vec_out);
+    let mut rows = Vec::new();
+    for &level in &config.levels {
+        eprintln!("HC level {level} ...");
+        let mode = Mode::High { level };
+        let size_ours = ours_compress_mode(&sample, HC_PAGE, mode, &mut vec_out);
+        check_decodes("our HC stream", &sample, &mut out, |out| {
+            liblz4::decompress_contiguous(&vec_out, HC_PAGE, out)
+        });
+        check_decodes("our HC stream (ours)", &sample, &mut out, |out| {
+            ours_read(&vec_out, HC_PAGE, out)
+        });
+        let size_liblz4 =
+            liblz4::compress_hc_double_buffer(&sample, HC_PAGE, level, &mut double, &mut slice_out);
+        let identical = vec_out == slice_out[..size_liblz4];
+        check_decodes("liblz4's HC stream", &sample, &mut out, |out| {
+            ours_read(&slice_out[..size_liblz4], HC_PAGE, out)
+        });
+        let times = {
+            let sample = &sample;
+            let vec_out = RefCell::new(&mut vec_out);
+            let (slice_out, double) = (RefCell::new(&mut slice_out), RefCell::new(&mut double));
+            let mut runs: Vec<Run<'_>> = vec![
+                Box::new(|| ours_compress_mode(sample, HC_PAGE, mode, &mut vec_out.borrow_mut())),
+                Box::new(|| {
+                    liblz4::compress_hc_double_buffer(
+                        sample,
+                        HC_PAGE,
+                        level,
+                        &mut double.borrow_mut(),
+                        &mut slice_out.borrow_mut(),
+                    )
+                }),
+                Box::new(|| ours_compress_mode(sample, HC_PAGE, fast, &mut vec_out.borrow_mut())),
+            ];
+            // The slow levels get fewer rounds (at least 3).
+            let rounds = if level >= 10 {
+                config.rounds.min(5).max(3)
+            } else {
+                config.rounds
+            };
+            measure(rounds, &mut runs)
+        };
+        rows.push(HcRow {
+            level,
+            ours: times.mbps(0, len),
+            liblz4: times.mbps(1, len),
+            fast: times.mbps(2, len),
+            ours_liblz4: times.ratio(0, 1),
+            ours_fast: times.ratio(0, 2),
+            size_ours,
+            size_liblz4,
+            identical,
+        });
+    }
+    print_hc_table(&rows, len, fast_len);
+}
+
+/// A row of the HC table.
+struct HcRow {
+    level: u32,
+    /// MB/s: ours at this level, liblz4 at this level, ours in `Fast { 1 }`.
+    ours: f64,
+    liblz4: f64,
+    fast: f64,
+    /// Speed ratios, measured within rounds.
+    ours_liblz4: f64,
+    ours_fast: f64,
+    /// Compressed sizes in bytes.
+    size_ours: usize,
+    size_liblz4: usize,
+    /// Whether our stream is byte for byte liblz4's.
+    identical: bool,
+}
+
+fn print_hc_table(rows: &[HcRow], len: usize, fast_len: usize) {
+    println!();
+    println!(
+        "HC compression, {len} bytes (issue 8's sample), 64 KiB pages, double buffer; ours: \
+         Lz4StreamWriter with Mode::High {{ level }}; liblz4: LZ4_compress_HC_continue in the \
+         double-buffer layout; fast: ours with Mode::Fast {{ acceleration: 1 }} ({:.2}% of the \
+         sample)",
+        100.0 * fast_len as f64 / len as f64
+    );
+    println!(
+        "| level | ours MB/s | liblz4 MB/s | fast MB/s | ours/liblz4 | ours/fast | size ours \
+         | size liblz4 | size ours/liblz4 | size ours/fast | bars |"
+    );
+    println!("|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+    for row in rows {
+        let size_ratio = row.size_ours as f64 / row.size_liblz4 as f64;
+        let mut checks = Vec::new();
+        if [3, 6, 9, 10, 11, 12].contains(&row.level) {
+            checks.push((
+                size_ratio <= HC_SIZE_BAR,
+                format!("size ratio {size_ratio:.4} > {HC_SIZE_BAR}"),
+            ));
+        }
+        let speed_bar = match row.level {
+            3..=9 => Some(HC_SPEED_BAR_CHAIN),
+            10..=12 => Some(HC_SPEED_BAR_OPTIMAL),
+            _ => None,
+        };
+        if let Some(bar) = speed_bar {
+            checks.push((
+                row.ours_liblz4 >= bar,
+                format!("speed ratio {:.2} < {bar}", row.ours_liblz4),
+            ));
+        }
+        println!(
+            "| {} | {:.1} | {:.1} | {:.1} | {:.2} | {:.3} | {} ({:.2}%) | {} ({:.2}%) | {} | {:.3} \
+             | {} |",
+            row.level,
+            row.ours,
+            row.liblz4,
+            row.fast,
+            row.ours_liblz4,
+            row.ours_fast,
+            row.size_ours,
+            100.0 * row.size_ours as f64 / len as f64,
+            row.size_liblz4,
+            100.0 * row.size_liblz4 as f64 / len as f64,
+            if row.identical {
+                "same bytes".to_string()
+            } else {
+                format!("{size_ratio:.4}")
+            },
+            row.size_ours as f64 / fast_len as f64,
+            verdict(&checks),
+        );
     }
 }
 
