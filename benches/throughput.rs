@@ -1037,7 +1037,7 @@ fn hc(config: &Config, data: &[u8]) {
             ];
             // The slow levels get fewer rounds (at least 3).
             let rounds = if level >= 10 {
-                config.rounds.min(5).max(3)
+                config.rounds.clamp(3, 5)
             } else {
                 config.rounds
             };
