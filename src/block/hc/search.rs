@@ -191,12 +191,14 @@ impl Tables {
         };
         self.insert(buf, b.base, b.low_index, ip);
         let mut match_index = self.hash[hash(pattern)];
+        // The two bytes where a longer match would end, read again only when `longest` grows.
+        let mut ending = read16(buf, i_low + longest - 1);
         while match_index >= lowest && attempts > 0 {
             let mut match_len = 0;
             attempts -= 1;
             let m = b.position(match_index);
             // Two bytes where a longer match would end rule most candidates out at once.
-            if read16(buf, i_low + longest - 1) == read16(buf, m + longest - 1 - look_back)
+            if ending == read16(buf, m + longest - 1 - look_back)
                 && read32(buf, m) == pattern
             {
                 let back = if look_back > 0 {
@@ -207,6 +209,7 @@ impl Tables {
                 match_len = MIN_MATCH + count(buf, ip + MIN_MATCH, m + MIN_MATCH, limit) + back;
                 if match_len > longest {
                     longest = match_len;
+                    ending = read16(buf, i_low + longest - 1);
                     found = Match {
                         len: longest,
                         off: (ip_index - match_index) as usize,
@@ -278,6 +281,7 @@ impl Tables {
                                         break;
                                     }
                                     longest = max_len;
+                                    ending = read16(buf, i_low + longest - 1);
                                     found = Match {
                                         len: longest,
                                         off: (ip_index - match_index) as usize,
