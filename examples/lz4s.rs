@@ -7,7 +7,8 @@
 //!
 //! INPUT and OUTPUT default to standard input and standard output; `-` names them too. Every
 //! option of [`StreamOptions`] has a flag (`--page-size`, `--prefix`, `--ring`, `--dict`,
-//! `--end-marker`), and `--sizes FILE` carries the block sizes of an out-of-band stream
+//! `--end-marker`, and the compression mode: `--fast N`, or `-1` .. `-12` / `--level N` for
+//! high compression), and `--sizes FILE` carries the block sizes of an out-of-band stream
 //! (`--prefix 0`): `compress` writes them there, one decimal number per line, and `decompress`
 //! reads them back. Both ends must be given the same options (`--ring` only matters to
 //! `compress`). Run `lz4s --help` for the details, or see [`HELP`].
@@ -37,7 +38,7 @@ use std::process::ExitCode;
 
 use lz4_stream::{
     Lz4StreamReader, Lz4StreamWriter, SizePrefix, Strategy, StreamOptions, MAX_ACCELERATION,
-    WINDOW_SIZE,
+    MAX_HC_LEVEL, WINDOW_SIZE,
 };
 
 /// The size of the buffers around the input and the output.
@@ -74,6 +75,12 @@ Options (`--flag VALUE` or `--flag=VALUE`; each at most once; `--` ends the opti
     --fast N         Compress with liblz4's acceleration N, 1 to 65537 (python-lz4's
                      mode=\"fast\", acceleration=N): higher is faster, with less
                      compression. Default: 1. Only matters to compress.
+    -1 .. -12, --level N
+                     Compress with liblz4's high-compression (HC) level N, 1 to 12
+                     (python-lz4's mode=\"high_compression\", compression_level=N):
+                     1-2 a light matcher, 3-9 hash chains, 10-12 an optimal parser;
+                     higher is smaller and slower (9 is liblz4's default HC level).
+                     Only matters to compress; any decoder reads the result.
     --dict FILE      Initial dictionary shared by both ends (only its last 64 KiB matter).
     --end-marker     compress ends the stream with a zero size prefix; decompress requires
                      one (input that ends without it is truncated). Needs a prefix (not 0).
@@ -192,7 +199,7 @@ struct Command {
     dict: Option<PathBuf>,
     end_marker: bool,
     sizes: Option<PathBuf>,
-    acceleration: Option<u32>,
+    compression: Option<lz4_stream::Mode>,
 }
 
 /// Parses the arguments (without the program name). `Err` is a usage error's message.
@@ -205,7 +212,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, String> {
     let mut dict = None;
     let mut end_marker = false;
     let mut sizes = None;
-    let mut acceleration = None;
+    let mut compression = None;
 
     let mut args = args.into_iter();
     let mut options_ended = false;
@@ -273,7 +280,21 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, String> {
             }
             "--fast" => {
                 let v = value("--fast")?;
-                set_once(&mut acceleration, "--fast", parse_acceleration(&v)?)?;
+                let acceleration = parse_acceleration(&v)?;
+                set_mode(&mut compression, lz4_stream::Mode::Fast { acceleration })?;
+            }
+            "--level" => {
+                let v = value("--level")?;
+                let level = parse_level("--level", &v.to_string_lossy())?;
+                set_mode(&mut compression, lz4_stream::Mode::High { level })?;
+            }
+            // -1 .. -12 (any other number is refused as a level, not as an unknown option).
+            short if short.len() > 1 && short[1..].bytes().all(|b| b.is_ascii_digit()) => {
+                if inline_value.is_some() {
+                    return Err(format!("{short} takes no value"));
+                }
+                let level = parse_level(short, &short[1..])?;
+                set_mode(&mut compression, lz4_stream::Mode::High { level })?;
             }
             "--end-marker" => {
                 if inline_value.is_some() {
@@ -346,7 +367,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, String> {
         dict,
         end_marker,
         sizes,
-        acceleration,
+        compression,
     }))
 }
 
@@ -359,6 +380,23 @@ fn parse_acceleration(value: &OsString) -> Result<u32, String> {
         .ok_or_else(|| {
             format!("--fast: invalid acceleration '{text}' (expected 1 to {MAX_ACCELERATION})")
         })
+}
+
+/// Parses a level given by `flag`: `1..=MAX_HC_LEVEL`.
+fn parse_level(flag: &str, text: &str) -> Result<u32, String> {
+    text.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=MAX_HC_LEVEL).contains(n))
+        .ok_or_else(|| format!("{flag}: invalid level '{text}' (expected 1 to {MAX_HC_LEVEL})"))
+}
+
+/// Stores the compression mode, refusing a second one (`--fast` with a level, or two levels).
+fn set_mode(slot: &mut Option<lz4_stream::Mode>, mode: lz4_stream::Mode) -> Result<(), String> {
+    if slot.is_some() {
+        return Err("more than one compression mode (--fast N, --level N, -1 .. -12)".into());
+    }
+    *slot = Some(mode);
+    Ok(())
 }
 
 /// Stores a flag's value, refusing a second one.
@@ -471,8 +509,8 @@ impl Command {
         if let Some(window) = self.ring {
             opts = opts.strategy(Strategy::RingBuffer { window });
         }
-        if let Some(acceleration) = self.acceleration {
-            opts = opts.mode(lz4_stream::Mode::Fast { acceleration });
+        if let Some(mode) = self.compression {
+            opts = opts.mode(mode);
         }
         opts.end_marker(self.end_marker)
     }

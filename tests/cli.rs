@@ -373,6 +373,57 @@ fn fast_sets_the_acceleration() {
     }
 }
 
+/// `-1` .. `-12` and `--level N` are liblz4's HC levels: the stream is what the library writes
+/// with `Mode::High { level: N }`, level 9 gives smaller output than the fast mode and 12 than
+/// 3, any reader decodes it, and a level outside 1..=12, or two modes, is a usage error.
+#[test]
+fn levels_set_high_compression() {
+    let data: Vec<u8> = (0..200_000u32)
+        .flat_map(|i| format!("{} {} {} ", i % 1000, i % 37, i * 7 % 101).into_bytes())
+        .take(300_000)
+        .collect();
+    let fast = run(&["compress"], Some(&data));
+    assert_ok(&fast);
+    let mut sizes = Vec::new();
+    for (args, level) in [
+        (&["-1"][..], 1u32),
+        (&["-3"][..], 3),
+        (&["--level", "9"][..], 9),
+        (&["--level=12"][..], 12),
+    ] {
+        let mut full = vec!["compress"];
+        full.extend_from_slice(args);
+        let output = run(&full, Some(&data));
+        assert_ok(&output);
+        let opts = StreamOptions::new().mode(lz4_stream::Mode::High { level });
+        let mut writer = lz4_stream::Lz4StreamWriter::with_options(Vec::new(), &opts).unwrap();
+        writer.write_all(&data).unwrap();
+        assert!(output.stdout == writer.finish().unwrap(), "{args:?}");
+        let decoded = run(&["decompress"], Some(&output.stdout));
+        assert_ok(&decoded);
+        assert!(decoded.stdout == data, "{args:?}");
+        sizes.push(output.stdout.len());
+    }
+    assert!(
+        sizes[2] < fast.stdout.len() && sizes[3] < sizes[1],
+        "fast {}, levels 1, 3, 9, 12: {sizes:?}",
+        fast.stdout.len()
+    );
+    for (args, message) in [
+        (&["-13"][..], "-13: invalid level '13' (expected 1 to 12)"),
+        (&["-0"][..], "-0: invalid level '0'"),
+        (&["--level", "x"][..], "--level: invalid level 'x'"),
+        (&["--level", "13"][..], "--level: invalid level '13'"),
+        (&["-9", "--fast", "2"][..], "more than one compression mode"),
+        (&["-3", "-9"][..], "more than one compression mode"),
+    ] {
+        let mut full = vec!["compress"];
+        full.extend_from_slice(args);
+        let output = run(&full, Some(&data));
+        assert_fails(&output, 2, message);
+    }
+}
+
 #[test]
 fn dictionary_is_used_and_needed() {
     let dir = scratch("dictionary");
