@@ -9,13 +9,15 @@
 //! - [`Strategy::RingBuffer`]: the last `window` bytes of the stream, across block boundaries.
 //!
 //! The chunk is copied into the page of a [`Window`], right after the history, and compressed
-//! there by the crate's fast compressor ([`FastTable`]), whose hash table is kept from block to
-//! block: the history is hashed once, as it was compressed, never again per block. The table
-//! holds liblz4's indexes (the stream's bytes numbered from 0, or from 64 KiB after a
-//! dictionary); knowing the index of the next byte (`next`) maps them to whatever buffer holds
-//! the block and its history: the window, wherever it has moved the history, or the caller's
-//! own memory. With a history of the last 64 KiB (a ring of 65,536 bytes) the blocks are
-//! liblz4's `LZ4_compress_fast_continue`'s, byte for byte.
+//! there by the crate's fast compressor ([`FastTable`]) or its HC compressor
+//! ([`HcCompressor`]), as the [`Mode`] says. Either keeps its tables from block to block: the
+//! history is hashed once, as it was compressed, never again per block. The tables hold
+//! indexes (the stream's bytes numbered as the compressor numbers them: for the fast one as
+//! liblz4 does, from 0, or from 64 KiB after a dictionary); knowing the index of the next byte
+//! (`next`) maps them to whatever buffer holds the block and its history: the window, wherever
+//! it has moved the history, or the caller's own memory. With a history of the last 64 KiB (a
+//! ring of 65,536 bytes) the blocks are liblz4's `LZ4_compress_fast_continue`'s or
+//! `LZ4_compress_HC_continue`'s, byte for byte.
 //!
 //! [`Lz4StreamWriter`] gathers its input straight into the page, which saves a copy; and with
 //! the double buffer it compresses the pages of a large write where they lie, each with the

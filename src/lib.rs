@@ -48,14 +48,19 @@
 //! [`StreamOptions::mode`] picks how the writer compresses; readers decode every mode.
 //! [`Mode::Fast`] is liblz4's fast compressor with its `acceleration` (python-lz4's
 //! `mode="default"` and `mode="fast"`): with a history of the last 64 KiB its blocks are
-//! liblz4's `LZ4_compress_fast_continue`'s, byte for byte.
+//! liblz4's `LZ4_compress_fast_continue`'s, byte for byte. [`Mode::High`] is liblz4's
+//! high-compression compressor at its `level`, 1 to 12 (python-lz4's
+//! `mode="high_compression"`): 1 and 2 a light matcher, 3 to 9 hash chains, 10 to 12 an
+//! optimal parser; with a history of the last 64 KiB its blocks are liblz4 1.10's
+//! `LZ4_compress_HC_continue`'s, byte for byte, at every level. On mixed data, level 9 writes
+//! about 13% less than the fast mode, at about a fifteenth of its speed.
 //!
 //! # The codec
 //!
 //! The LZ4 block codec is the crate's own, in safe Rust, built for streams: a decoder that
 //! writes each block into one buffer right after the history it references (liblz4's prefix
-//! mode), and a compressor whose hash table is kept from block to block, so the history is
-//! never hashed again. The crate has no dependency beyond `byteorder`.
+//! mode), and compressors (fast and HC) whose tables are kept from block to block, so the
+//! history is never hashed again. The crate has no dependency beyond `byteorder`.
 //!
 //! # Cargo features
 //!

@@ -112,6 +112,12 @@ pub enum Strategy {
 
 /// How the writer compresses (python-lz4's `mode`): a writer-side option that readers ignore.
 ///
+/// # Errors
+///
+/// An acceleration outside `1..=MAX_ACCELERATION` or a level outside `1..=MAX_HC_LEVEL` makes
+/// [`StreamOptions::validate`], [`Compressor::new`](crate::Compressor::new) and the writer's
+/// constructors fail with `InvalidInput` ([`Reason::Acceleration`], [`Reason::Level`]).
+///
 /// ```
 /// use lz4_stream::{Mode, StreamOptions};
 ///
@@ -123,7 +129,39 @@ pub enum Strategy {
 /// // liblz4 clamps an acceleration of 0 to 1; here it is a mistake.
 /// let err = StreamOptions::new().mode(Mode::Fast { acceleration: 0 }).validate().unwrap_err();
 /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+///
+/// // python-lz4's LZ4StreamCompressor(..., mode="high_compression", compression_level=9)
+/// let opts = StreamOptions::new().mode(Mode::High { level: 9 });
+/// opts.validate()?;
+///
+/// // liblz4 maps level 0 to 9 and 13 to 12; here both are mistakes.
+/// for level in [0, 13] {
+///     let err = StreamOptions::new().mode(Mode::High { level }).validate().unwrap_err();
+///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// }
 /// # Ok::<(), lz4_stream::Error>(())
+/// ```
+///
+/// HC compresses smaller, and any reader decodes it:
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use lz4_stream::{Lz4StreamReader, Lz4StreamWriter, Mode, StreamOptions};
+///
+/// let text: Vec<u8> = (0..20_000u32).flat_map(|i| format!("{} ", i % 997).into_bytes()).collect();
+/// let compress = |mode| -> std::io::Result<Vec<u8>> {
+///     let mut writer = Lz4StreamWriter::with_options(Vec::new(), &StreamOptions::new().mode(mode))?;
+///     writer.write_all(&text)?;
+///     writer.finish()
+/// };
+/// let fast = compress(Mode::Fast { acceleration: 1 })?;
+/// let high = compress(Mode::High { level: 9 })?;
+/// assert!(high.len() < fast.len());
+///
+/// let mut decoded = Vec::new();
+/// Lz4StreamReader::new(&high[..]).read_to_end(&mut decoded)?;
+/// assert_eq!(decoded, text);
+/// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -36,12 +36,17 @@
 //!   reaches before the history or past the room; while 32 bytes of room remain, short
 //!   literal runs and matches are copied in fixed-size moves (the bytes past them land in the
 //!   room, where later sequences overwrite them), so no slack is needed after the page.
-//! - [`FastTable`](fast::FastTable) is liblz4's fast compressor (`LZ4_compress_fast_continue`)
+//! - [`fast::FastTable`] is liblz4's fast compressor (`LZ4_compress_fast_continue`)
 //!   with its hash table kept across blocks: entries are *indexes* (stream positions, as liblz4
 //!   counts them), so a table filled while compressing one block still points at the right
 //!   bytes when the buffer's history moves, and the history is never hashed again. An entry
 //!   below the history the strategy allows is never used. Its blocks equal liblz4's byte for
 //!   byte when the history is the same.
+//! - [`hc::HcCompressor`] is liblz4's high-compression compressor
+//!   (`LZ4_compress_HC_continue`) at levels 1 to 12, its hash and chain tables kept across
+//!   blocks in the same way; [`hc`] explains the levels. Its blocks too equal liblz4 1.10's.
+//!
+//! [`Matcher`] is whichever of the two a stream uses.
 
 pub(crate) mod decode;
 pub(crate) mod encode;
