@@ -305,11 +305,23 @@ mod tests {
     /// after it, with matches reaching back over it.
     #[test]
     fn indexes_are_rebased_before_2_gib() {
-        for strategy in [
+        let modes = [
+            Mode::Fast { acceleration: 1 },
+            Mode::High { level: 2 },
+            Mode::High { level: 9 },
+            Mode::High { level: 12 },
+        ];
+        for (strategy, mode) in [
             Strategy::DoubleBuffer,
             Strategy::RingBuffer { window: 65_536 },
-        ] {
-            let opts = StreamOptions::new().page_size(10_000).strategy(strategy);
+        ]
+        .into_iter()
+        .flat_map(|strategy| modes.map(|mode| (strategy, mode)))
+        {
+            let opts = StreamOptions::new()
+                .page_size(10_000)
+                .strategy(strategy)
+                .mode(mode);
             let mut compressor = Compressor::new(&opts).unwrap();
             // Pretend 2 GiB minus 50,000 bytes of stream came before.
             compressor.next = 0x8000_0000 - 50_000;
@@ -325,12 +337,15 @@ mod tests {
                 stream += record.len();
                 decoded.extend_from_slice(decompressor.decompress(&record[4..]).unwrap());
             }
-            assert!(decoded == data, "{strategy:?}");
-            assert!(stream < data.len() / 4, "{strategy:?}: matches were found");
+            assert!(decoded == data, "{strategy:?} {mode:?}");
+            assert!(
+                stream < data.len() / 4,
+                "{strategy:?} {mode:?}: matches were found"
+            );
             let next = compressor.next;
             assert!(
                 (65_536 + 10_000..0x8000_0000).contains(&next),
-                "{strategy:?}: {next:#x}"
+                "{strategy:?} {mode:?}: {next:#x}"
             );
         }
     }

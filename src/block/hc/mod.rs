@@ -162,7 +162,9 @@ impl HcCompressor {
         if next as u64 + len as u64 <= INDEX_LIMIT {
             return 0;
         }
-        let delta = next - FIRST_INDEX;
+        // A multiple of 64 Ki, so that every position keeps its chain slot (its index's low
+        // 16 bits).
+        let delta = (next - FIRST_INDEX) & !0xFFFF;
         self.tables.rebase(delta);
         delta
     }

@@ -193,14 +193,15 @@ impl Tables {
         let mut match_index = self.hash[hash(pattern)];
         // The two bytes where a longer match would end, read again only when `longest` grows.
         let mut ending = read16(buf, i_low + longest - 1);
-        while match_index >= lowest && attempts > 0 {
+        // (A candidate at or after `ip` cannot happen, as positions are inserted in order and
+        // only up to the one searched; the check keeps a table gone wrong from reading past the
+        // block.)
+        while match_index >= lowest && match_index < ip_index && attempts > 0 {
             let mut match_len = 0;
             attempts -= 1;
             let m = b.position(match_index);
             // Two bytes where a longer match would end rule most candidates out at once.
-            if ending == read16(buf, m + longest - 1 - look_back)
-                && read32(buf, m) == pattern
-            {
+            if ending == read16(buf, m + longest - 1 - look_back) && read32(buf, m) == pattern {
                 let back = if look_back > 0 {
                     count_back(buf, ip, m, i_low, b.low)
                 } else {
