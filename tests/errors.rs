@@ -12,7 +12,7 @@ use common::*;
 use lz4_stream::{
     compress_bound, split_record, Compressor, Decompressor, Error, Lz4StreamReader,
     Lz4StreamWriter, Mode, Reason, SizePrefix, Strategy, StreamOptions, MAX_ACCELERATION,
-    MAX_PAGE_SIZE,
+    MAX_HC_LEVEL, MAX_PAGE_SIZE,
 };
 use quickcheck::{Arbitrary, Gen};
 
@@ -194,6 +194,41 @@ fn acceleration_out_of_range() {
     for acceleration in [1, 2, MAX_ACCELERATION] {
         assert!(writer_accepts(
             &StreamOptions::new().mode(Mode::Fast { acceleration })
+        ));
+    }
+}
+
+/// An HC level outside `1..=MAX_HC_LEVEL` (liblz4 takes 0 as its default and clamps 13 and up
+/// to 12; here they are mistakes) is refused by every writer-side constructor, without a block
+/// or offset; readers ignore the mode.
+#[test]
+fn level_out_of_range() {
+    for level in [0, MAX_HC_LEVEL + 1, 100, u32::MAX] {
+        let opts = StreamOptions::new().mode(Mode::High { level });
+        let errors = writer_side_errors(&opts);
+        assert_eq!(errors.len(), 3, "level {level}");
+        for err in &errors {
+            check_unplaced(err, ErrorKind::InvalidInput);
+            assert_eq!(err.reason(), &Reason::Level { level });
+            assert!(err.to_string().contains("outside 1..=12"), "{err}");
+        }
+        // The same with every other option valid and set.
+        let opts = StreamOptions::new()
+            .page_size(200)
+            .size_prefix(SizePrefix::U8)
+            .strategy(Strategy::RingBuffer { window: 1000 })
+            .dictionary(&b"a dictionary"[..])
+            .end_marker(true)
+            .mode(Mode::High { level });
+        for err in writer_side_errors(&opts) {
+            assert_eq!(err.reason(), &Reason::Level { level });
+        }
+        // The mode does not matter to a reader.
+        assert!(reader_accepts(&opts));
+    }
+    for level in 1..=MAX_HC_LEVEL {
+        assert!(writer_accepts(
+            &StreamOptions::new().mode(Mode::High { level })
         ));
     }
 }

@@ -12,7 +12,7 @@ use std::io::{self, BufRead, ErrorKind, Read, Write};
 
 use lz4_stream::{
     split_record, Lz4StreamReader, Lz4StreamWriter, Mode, Reason, Record, SizePrefix, Strategy,
-    StreamOptions, MAX_ACCELERATION,
+    StreamOptions, MAX_ACCELERATION, MAX_HC_LEVEL,
 };
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 
@@ -238,8 +238,15 @@ pub fn gen_options(g: &mut Gen) -> StreamOptions {
     opts
 }
 
-/// A compression mode: mostly small accelerations, sometimes large ones up to liblz4's most.
+/// A compression mode: `Mode::High { level }` 40% of the time (every level `1..=12` alike),
+/// else `Mode::Fast` with mostly small accelerations, sometimes large ones up to liblz4's most.
+/// HC levels 10-12 are 10 to 50 times slower than the fast mode: data for them must be capped
+/// with [`cap_for_mode`].
 pub fn gen_mode(g: &mut Gen) -> Mode {
+    if chance(g, 40) {
+        let level = between(g, 1, MAX_HC_LEVEL as usize) as u32;
+        return Mode::High { level };
+    }
     let acceleration = match below(g, 8) {
         0..=3 => 1,
         4 | 5 => 1 + below(g, 16) as u32,
@@ -267,6 +274,18 @@ pub fn describe(opts: &StreamOptions) -> String {
 /// short data for the tests to stay fast.
 pub fn cap_blocks(len: usize, page: usize, max_blocks: usize) -> usize {
     len.min(page.saturating_mul(max_blocks))
+}
+
+/// The longest data [`Case`] sends through HC levels 10-12 (the optimal parser): just past the
+/// 64 KiB window, so the tests stay fast while the history still slides.
+pub const SLOW_MODE_MAX_LEN: usize = 70_000;
+
+/// Caps `len` for `mode`: HC levels 10 and above only with at most [`SLOW_MODE_MAX_LEN`] bytes.
+pub fn cap_for_mode(len: usize, mode: Mode) -> usize {
+    match mode {
+        Mode::High { level } if level >= 10 => len.min(SLOW_MODE_MAX_LEN),
+        _ => len,
+    }
 }
 
 /// Options and data for one round trip.
@@ -297,6 +316,7 @@ impl Arbitrary for Case {
     fn arbitrary(g: &mut Gen) -> Case {
         let opts = gen_options(g);
         let len = cap_blocks(gen_len(g), opts.get_page_size(), 1000);
+        let len = cap_for_mode(len, opts.get_mode());
         let data = gen_data_after(g, opts.get_dictionary(), len);
         Case { opts, data }
     }
