@@ -28,6 +28,13 @@
 //! need block N-2), and that our reader decodes them, with the writer's page size and with
 //! pages twice as large.
 //!
+//! HC ([`hc_crossings`], issue 8): our writer's `Mode::High { level }` at levels 1, 3, 9 and 12
+//! (the light matcher, hash chains, the optimal parser) decoded by liblz4 (double buffer, ring
+//! with the full window and with a 20,000-byte one, and RenderDoc's separate pages) and by
+//! python-lz4 (double buffer), with and without a dictionary; and the same levels of
+//! liblz4's `LZ4_compress_HC_continue` (`--hc`, double and ring) and python-lz4's
+//! `mode="high_compression"` decoded by our reader.
+//!
 //! Then fast compression with explicit accelerations 1, 8 and 100 ([`acceleration_crossings`]):
 //! our writer's `Mode::Fast { acceleration }` decoded by liblz4 (double and ring) and
 //! python-lz4, liblz4's `LZ4_compress_fast_continue` with that acceleration (double and ring)
@@ -343,7 +350,8 @@ struct Crossing {
     dict: Dict,
     end_marker: bool,
     chunks: Chunks,
-    /// The peer's HC level (peer -> us only).
+    /// HC at this level: peer -> us, the C peer's `--hc N` or python-lz4's `--mode
+    /// high_compression --level N`; us -> peer, our writer's `Mode::High { level }`.
     hc: Option<u32>,
     /// An explicit fast acceleration: peer -> us, the C peer's `--accel N` or python-lz4's
     /// `--mode fast --acceleration N`; us -> peer, our writer's `Mode::Fast { acceleration }`.
@@ -410,8 +418,9 @@ impl Crossing {
             .strategy(strategy)
             .dictionary(dictionary.to_vec())
             .end_marker(self.end_marker);
-        match (self.accel, self.direction) {
-            (Some(acceleration), Direction::UsToPeer) => opts.mode(Mode::Fast { acceleration }),
+        match (self.accel, self.hc, self.direction) {
+            (Some(acceleration), _, Direction::UsToPeer) => opts.mode(Mode::Fast { acceleration }),
+            (None, Some(level), Direction::UsToPeer) => opts.mode(Mode::High { level }),
             _ => opts,
         }
     }
@@ -592,6 +601,7 @@ fn matrix() -> Vec<Crossing> {
         }
     }
     out.extend(extra_crossings());
+    out.extend(hc_crossings());
     out.extend(acceleration_crossings());
     out.extend(layout_crossings());
     out
@@ -686,6 +696,74 @@ fn extra_crossings() -> Vec<Crossing> {
             out.push(c);
         }
     }
+    out
+}
+
+/// The HC levels that cross: liblz4 1.10's light matcher (1), hash chains of 4 and 256
+/// candidates (3, 9) and its optimal parser (12).
+const HC_LEVELS: [u32; 4] = [1, 3, 9, 12];
+
+/// HC, every peer both ways: our writer's `Mode::High { level }` decoded by liblz4 (double
+/// buffer; ring, its window the full 64 KiB without a dictionary and 20,000 bytes with one) and
+/// python-lz4 (double buffer), and liblz4's `LZ4_compress_HC_continue` (`--hc`, double and
+/// ring) and python-lz4's `mode="high_compression"` decoded by our reader; at each level,
+/// without and with a dictionary, at (width, page) pairs that rotate, full pages and shorter
+/// chunks. Plus our HC stream in RenderDoc's layout (separately allocated pages: liblz4 sees
+/// the previous block as an external dictionary).
+fn hc_crossings() -> Vec<Crossing> {
+    const SHAPES: [(usize, usize); 4] = [(4, 65_536), (2, 8192), (0, 941), (1, 200)];
+    const HC_KINDS: [Kind; 5] = [
+        Kind::Text,
+        Kind::Mixed,
+        Kind::Binary,
+        Kind::Text,
+        Kind::Runs,
+    ];
+    let mut out = Vec::new();
+    let mut k = 0usize;
+    for peer in [Peer::C, Peer::Python] {
+        for direction in [Direction::UsToPeer, Direction::PeerToUs] {
+            for (l, level) in HC_LEVELS.into_iter().enumerate() {
+                let strategies: &[bool] = match peer {
+                    Peer::C => &[false, true],
+                    Peer::Python => &[false],
+                };
+                for &ring in strategies {
+                    for with_dict in [false, true] {
+                        k += 1;
+                        let (width, page) = SHAPES[(l + k) % SHAPES.len()];
+                        let mut c = Crossing::new(peer, direction, width, page);
+                        c.ring = ring;
+                        c.hc = Some(level);
+                        c.kind = HC_KINDS[k % HC_KINDS.len()];
+                        c.len = length_for(page);
+                        if with_dict {
+                            c.dict = if k % 4 < 2 { Dict::Small } else { Dict::Large };
+                            if ring {
+                                c.window = 20_000;
+                            }
+                        }
+                        if k % 2 == 0 {
+                            c.chunks = Chunks::Random(3000 + k as u64);
+                        } else if k % 3 == 0 {
+                            c.write_piece = usize::MAX;
+                        }
+                        c.end_marker = peer == Peer::C && width != 0 && k % 3 == 1;
+                        if direction == Direction::PeerToUs {
+                            c.read_piece = [0, 4093, 300_007][k % 3];
+                        }
+                        out.push(c);
+                    }
+                }
+            }
+        }
+    }
+    let mut pages = Crossing::new(Peer::C, Direction::UsToPeer, 4, 65_536);
+    pages.pages = true;
+    pages.hc = Some(9);
+    pages.kind = Kind::Mixed;
+    pages.len = 300_000;
+    out.push(pages);
     out
 }
 
