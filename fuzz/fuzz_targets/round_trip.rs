@@ -13,10 +13,12 @@
 //! - the reader stops right after the stream (end marker, or the last out-of-band size);
 //! - with the ring buffer's full 64 KiB window, where our layout and liblz4's agree, the
 //!   blocks are byte for byte those of liblz4's `LZ4_compress_fast_continue` (same
-//!   acceleration, same dictionary, the data in one contiguous buffer).
+//!   acceleration, same dictionary, the data in one contiguous buffer), or, in HC mode, of
+//!   `LZ4_compress_HC_continue` at the same level (`LZ4_loadDictHC` on the dictionary).
 //!
-//! The options include the compression mode: `Mode::Fast { acceleration }` over `1..=65537`,
-//! mostly small.
+//! The options include the compression mode: `Mode::High { level }` for 3 inputs in 8, every
+//! level `1..=12` alike (levels 10-12, the optimal parser, only on data of at most 4 KiB; longer
+//! data takes 7-9 instead), else `Mode::Fast { acceleration }` over `1..=65537`, mostly small.
 #![no_main]
 
 use std::io::{BufRead, Read, Write};
@@ -27,9 +29,7 @@ use lz4_stream::{
     split_record, Compressor, Decompressor, Lz4StreamReader, Lz4StreamWriter, Mode, Record,
     SizePrefix, Strategy, StreamOptions, WINDOW_SIZE,
 };
-use lz4_stream_fuzz::{
-    acceleration, differential, page_size, read_len, retry, writer_prefixes, Flaky,
-};
+use lz4_stream_fuzz::{differential, mode, page_size, read_len, retry, writer_prefixes, Flaky};
 
 /// Bytes after the stream, which the reader must not touch.
 const TRAILER: &[u8] = b"after the stream";
@@ -43,6 +43,8 @@ struct Case {
     ring: Option<u32>,
     /// `Mode::Fast`'s acceleration (raw; see `lz4_stream_fuzz::acceleration`).
     acceleration: u32,
+    /// HC or fast, and the HC level (raw; see `lz4_stream_fuzz::mode`).
+    mode: u8,
     dictionary: Option<Vec<u8>>,
     /// Stretch the dictionary past 64 KiB (only its end counts).
     long_dictionary: bool,
@@ -75,7 +77,6 @@ fn run(case: Case) {
         },
         None => Strategy::DoubleBuffer,
     };
-    let acceleration = acceleration(case.acceleration);
     let mut dictionary = case.dictionary.unwrap_or_default();
     if case.long_dictionary && !dictionary.is_empty() {
         let mut long = Vec::with_capacity(70_000);
@@ -85,16 +86,6 @@ fn run(case: Case) {
         long[0] ^= 1;
         dictionary = long;
     }
-    let opts = StreamOptions::new()
-        .page_size(page_size)
-        .size_prefix(prefix)
-        .strategy(strategy)
-        .dictionary(dictionary.clone())
-        .end_marker(end_marker)
-        .mode(Mode::Fast { acceleration });
-    opts.validate()
-        .expect("the options are valid by construction");
-
     let copies = case.repeat as usize % 16 + 1;
     let mut data = Vec::with_capacity(case.data.len() * copies);
     for copy in 0..copies {
@@ -105,6 +96,16 @@ fn run(case: Case) {
                 .map(|(i, &b)| if i % 97 == 0 { b ^ copy as u8 } else { b }),
         );
     }
+    let mode = mode(case.mode, case.acceleration, data.len());
+    let opts = StreamOptions::new()
+        .page_size(page_size)
+        .size_prefix(prefix)
+        .strategy(strategy)
+        .dictionary(dictionary.clone())
+        .end_marker(end_marker)
+        .mode(mode);
+    opts.validate()
+        .expect("the options are valid by construction");
 
     // Write, noting where the pages must end: full pages, and at each flush.
     let mut writer =
@@ -174,7 +175,7 @@ fn run(case: Case) {
             window: WINDOW_SIZE,
         })
     {
-        check_liblz4_oracle(&opts, &chunks, acceleration);
+        check_liblz4_oracle(&opts, &chunks, mode);
     }
 
     // Read it back through the adapter, with bytes after the stream where the stream's end is
@@ -307,17 +308,25 @@ fn check_strategy(stream: &[u8], opts: &StreamOptions, chunks: &[&[u8]], sizes: 
 }
 
 /// With the ring buffer's full window, our blocks are liblz4's: `LZ4_loadDict` on the
-/// dictionary and `LZ4_compress_fast_continue` on each chunk, all in one contiguous buffer
+/// dictionary and `LZ4_compress_fast_continue` on each chunk (HC: `LZ4_loadDictHC` and
+/// `LZ4_compress_HC_continue` at the same level), all in one contiguous buffer
 /// `[dictionary | data]` (prefix mode).
-fn check_liblz4_oracle(opts: &StreamOptions, chunks: &[&[u8]], acceleration: u32) {
+fn check_liblz4_oracle(opts: &StreamOptions, chunks: &[&[u8]], mode: Mode) {
     let dictionary = opts.get_dictionary();
     let mut buf = dictionary.to_vec();
     for chunk in chunks {
         buf.extend_from_slice(chunk);
     }
     let lens: Vec<usize> = chunks.iter().map(|chunk| chunk.len()).collect();
-    let expected =
-        differential::liblz4_compress_prefix(&buf, dictionary.len(), &lens, acceleration as i32);
+    let expected = match mode {
+        Mode::Fast { acceleration } => {
+            differential::liblz4_compress_prefix(&buf, dictionary.len(), &lens, acceleration as i32)
+        }
+        Mode::High { level } => {
+            differential::liblz4_hc_compress_prefix(&buf, dictionary.len(), &lens, level as i32)
+        }
+        _ => unreachable!("no other mode is generated"),
+    };
     let bare = opts
         .clone()
         .size_prefix(SizePrefix::OutOfBand)
@@ -334,7 +343,7 @@ fn check_liblz4_oracle(opts: &StreamOptions, chunks: &[&[u8]], acceleration: u32
                 .unwrap_or(ours.len().min(expected.len()));
             panic!(
                 "block {number} differs from liblz4's at byte {at} (ours {} bytes, liblz4 {}; \
-                 acceleration {acceleration}, dictionary {} bytes, page {})",
+                 {mode:?}, dictionary {} bytes, page {})",
                 ours.len(),
                 expected.len(),
                 dictionary.len(),

@@ -4,7 +4,7 @@
 
 use std::io::{self, Read, Write};
 
-use lz4_stream::{compress_bound, SizePrefix};
+use lz4_stream::{compress_bound, Mode, SizePrefix};
 // liblz4, compiled in by lzzzz: the differential and the oracle call its functions directly.
 use lzzzz as _;
 
@@ -171,6 +171,27 @@ pub fn acceleration(raw: u32) -> u32 {
         1 => 1 + value % 16,
         2 => 1 + value % 1024,
         _ => 1 + value % lz4_stream::MAX_ACCELERATION,
+    }
+}
+
+/// The longest data `round_trip` compresses with HC levels 10-12 (the optimal parser, 10 to 50
+/// times slower than the fast compressor); longer data takes levels 7-9 instead.
+pub const SLOW_LEVEL_MAX_LEN: usize = 4096;
+
+/// A compression mode for `len` bytes of data from two raw numbers: `Mode::High` for 3 of 8
+/// values of `mode` (every level `1..=12` alike, but levels 10-12 become 7-9 when `len` exceeds
+/// [`SLOW_LEVEL_MAX_LEN`]), else `Mode::Fast` with [`acceleration`]`(acceleration_raw)`.
+pub fn mode(mode: u8, acceleration_raw: u32, len: usize) -> Mode {
+    if mode % 8 < 3 {
+        let mut level = 1 + u32::from(mode >> 3) % lz4_stream::MAX_HC_LEVEL;
+        if level >= 10 && len > SLOW_LEVEL_MAX_LEN {
+            level -= 3;
+        }
+        Mode::High { level }
+    } else {
+        Mode::Fast {
+            acceleration: acceleration(acceleration_raw),
+        }
     }
 }
 
