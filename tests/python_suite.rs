@@ -12,8 +12,9 @@
 //!
 //! | Rust test | python-lz4 test |
 //! |---|---|
-//! | `round_trip_matrix` | `test_stream_0.py::test_1` (data x buffer_size x store_comp_size x dictionary) |
-//! | (none) | `test_stream_0.py::test_2` (empty in Python); `mode` (HC, acceleration) awaits `Mode` |
+//! | `round_trip_matrix` | `test_stream_0.py::test_1` (data x mode x buffer_size x store_comp_size x dictionary) |
+//! | `modes_python_accepts_and_we_refuse` | `test_1`'s modes `fast` with acceleration 0 and `high_compression` with levels 0, 14, 16 (liblz4 takes them as 1, 9, 12, 12) |
+//! | (none) | `test_stream_0.py::test_2` (empty in Python) |
 //! | `ring_buffer_is_implemented_here` | `test_stream_1.py::test_invalid_config_c_1`, `_d_1` |
 //! | (type system) | `test_invalid_config_c_2`, `_d_2` (unknown strategy name), `test_unicode` |
 //! | `invalid_prefix_widths` | `test_invalid_config_c_3`, `_d_3` |
@@ -42,7 +43,7 @@ use std::io::{self, Read, Write};
 
 use lz4_stream::{
     compress_bound, split_record, Compressor, Decompressor, Error, Lz4StreamReader,
-    Lz4StreamWriter, Reason, Record, SizePrefix, Strategy, StreamOptions, MAX_PAGE_SIZE,
+    Lz4StreamWriter, Mode, Reason, Record, SizePrefix, Strategy, StreamOptions, MAX_PAGE_SIZE,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -234,12 +235,67 @@ fn assert_fails_cleanly(stream: &[u8], opts: &StreamOptions, original: &[u8], wh
 // test_stream_0.py
 // ---------------------------------------------------------------------------------------------
 
+/// The `mode` fixture of python-lz4's `tests/stream/conftest.py`, as `(mode, kwargs)`, and our
+/// mode for it; `None` for the values python-lz4 hands to liblz4, which takes them as another
+/// value, and this crate refuses (see [`modes_python_accepts_and_we_refuse`]).
+const PYTHON_MODES: [(&str, Option<Mode>); 17] = [
+    ("('default', None)", Some(Mode::Fast { acceleration: 1 })),
+    ("('fast', None)", Some(Mode::Fast { acceleration: 1 })),
+    ("('fast', {'acceleration': 0})", None),
+    (
+        "('fast', {'acceleration': 2})",
+        Some(Mode::Fast { acceleration: 2 }),
+    ),
+    (
+        "('fast', {'acceleration': 4})",
+        Some(Mode::Fast { acceleration: 4 }),
+    ),
+    (
+        "('fast', {'acceleration': 6})",
+        Some(Mode::Fast { acceleration: 6 }),
+    ),
+    (
+        "('fast', {'acceleration': 8})",
+        Some(Mode::Fast { acceleration: 8 }),
+    ),
+    // python-lz4's default compression_level is 9, liblz4's too.
+    ("('high_compression', None)", Some(Mode::High { level: 9 })),
+    ("('high_compression', {'compression_level': 0})", None),
+    (
+        "('high_compression', {'compression_level': 2})",
+        Some(Mode::High { level: 2 }),
+    ),
+    (
+        "('high_compression', {'compression_level': 4})",
+        Some(Mode::High { level: 4 }),
+    ),
+    (
+        "('high_compression', {'compression_level': 6})",
+        Some(Mode::High { level: 6 }),
+    ),
+    (
+        "('high_compression', {'compression_level': 8})",
+        Some(Mode::High { level: 8 }),
+    ),
+    (
+        "('high_compression', {'compression_level': 10})",
+        Some(Mode::High { level: 10 }),
+    ),
+    (
+        "('high_compression', {'compression_level': 12})",
+        Some(Mode::High { level: 12 }),
+    ),
+    ("('high_compression', {'compression_level': 14})", None),
+    ("('high_compression', {'compression_level': 16})", None),
+];
+
 /// `test_1`: round trips over python-lz4's matrix: data (empty, random 8 KiB, the numpy array;
-/// the `memoryview` variants are the same bytes) x `buffer_size` (1, 941, 64 KiB) x
-/// `store_comp_size` (1 and 2 as in Python, plus 4 and 0 which its conftest comments out) x
-/// dictionary (none, `x[0:0]`, `x[100:200]`, `x[0:8192]`, random 8 KiB). Python skips the
-/// pairings whose largest block cannot fit the prefix; so does this test, after checking that
-/// our writer refuses exactly those (`PrefixTooNarrow`).
+/// the `memoryview` variants are the same bytes) x mode (the default, `fast` with accelerations
+/// 1 to 8, `high_compression` with levels 2 to 12 and its default 9: [`PYTHON_MODES`]) x
+/// `buffer_size` (1, 941, 64 KiB) x `store_comp_size` (1 and 2 as in Python, plus 4 and 0
+/// which its conftest comments out) x dictionary (none, `x[0:0]`, `x[100:200]`, `x[0:8192]`,
+/// random 8 KiB). Python skips the pairings whose largest block cannot fit the prefix; so does
+/// this test, after checking that our writer refuses exactly those (`PrefixTooNarrow`).
 #[test]
 fn round_trip_matrix() {
     let data_sets = [Vec::new(), random_bytes(8 * 1024, 1), numpy_like()];
@@ -253,28 +309,83 @@ fn round_trip_matrix() {
             Some(&data[..data.len().min(8 * 1024)]),
             Some(&random_dictionary),
         ];
-        for page in [1, 941, 65_536] {
-            for width in [1, 2, 4, 0] {
-                let prefix = SizePrefix::from_width(width).unwrap();
-                for dictionary in dictionaries {
-                    let mut opts = StreamOptions::new().page_size(page).size_prefix(prefix);
-                    if let Some(dictionary) = dictionary {
-                        opts = opts.dictionary(dictionary);
+        for mode in PYTHON_MODES.iter().filter_map(|&(_, mode)| mode) {
+            for page in [1, 941, 65_536] {
+                for width in [1, 2, 4, 0] {
+                    let prefix = SizePrefix::from_width(width).unwrap();
+                    for dictionary in dictionaries {
+                        let mut opts = StreamOptions::new()
+                            .page_size(page)
+                            .size_prefix(prefix)
+                            .mode(mode);
+                        if let Some(dictionary) = dictionary {
+                            opts = opts.dictionary(dictionary);
+                        }
+                        // python-lz4: "Inconsistent buffer_size/store_comp_size values".
+                        if compress_bound(page) > prefix.max_block_size() {
+                            let err = Compressor::new(&opts).err().expect("too narrow a prefix");
+                            assert!(matches!(err.reason(), Reason::PrefixTooNarrow { .. }));
+                            continue;
+                        }
+                        round_trip(data, &opts);
+                        ran += 1;
                     }
-                    // python-lz4: "Inconsistent buffer_size/store_comp_size values".
-                    if compress_bound(page) > prefix.max_block_size() {
-                        let err = Compressor::new(&opts).err().expect("too narrow a prefix");
-                        assert!(matches!(err.reason(), Reason::PrefixTooNarrow { .. }));
-                        continue;
-                    }
-                    round_trip(data, &opts);
-                    ran += 1;
                 }
             }
         }
     }
-    // 3 data sets x 5 dictionaries x (1 + 2 + 3 + 3 valid page/width pairs).
-    assert_eq!(ran, 3 * 5 * 9);
+    // 3 data sets x 13 modes x 5 dictionaries x (1 + 2 + 3 + 3 valid page/width pairs).
+    assert_eq!(ran, 3 * 13 * 5 * 9);
+}
+
+/// The modes of `test_1` that python-lz4 passes on to liblz4, which takes an acceleration of 0
+/// as 1, an HC level of 0 as its default 9 and levels above 12 as 12: this crate refuses them
+/// (`InvalidInput`, `Reason::Acceleration` or `Reason::Level`) rather than guess, a deliberate
+/// difference; the writer takes what liblz4 makes of them.
+#[test]
+fn modes_python_accepts_and_we_refuse() {
+    let refused: Vec<&str> = PYTHON_MODES
+        .iter()
+        .filter(|(_, mode)| mode.is_none())
+        .map(|&(name, _)| name)
+        .collect();
+    assert_eq!(refused.len(), 4);
+    for (python, ours, liblz4) in [
+        (
+            Mode::Fast { acceleration: 0 },
+            Reason::Acceleration { acceleration: 0 },
+            Mode::Fast { acceleration: 1 },
+        ),
+        (
+            Mode::High { level: 0 },
+            Reason::Level { level: 0 },
+            Mode::High { level: 9 },
+        ),
+        (
+            Mode::High { level: 14 },
+            Reason::Level { level: 14 },
+            Mode::High { level: 12 },
+        ),
+        (
+            Mode::High { level: 16 },
+            Reason::Level { level: 16 },
+            Mode::High { level: 12 },
+        ),
+    ] {
+        let opts = StreamOptions::new()
+            .page_size(941)
+            .size_prefix(SizePrefix::U16)
+            .mode(python);
+        let err = Compressor::new(&opts).err().expect("refused");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(err.reason(), &ours);
+        let err = Lz4StreamWriter::with_options(Vec::new(), &opts)
+            .err()
+            .expect("refused");
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(inner(&err).reason(), &ours);
+        round_trip(&numpy_like(), &opts.mode(liblz4));
+    }
 }
 
 fn round_trip(data: &[u8], opts: &StreamOptions) {
