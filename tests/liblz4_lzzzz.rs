@@ -39,8 +39,9 @@
 //! whose blocks also reach the tail of block N-2 (SPEC 1.1); the ring, up to 64 KiB back.
 //!
 //! A seeded matrix covers the options (pages 1 to 1 MiB, every prefix width, dictionaries
-//! shorter and longer than 64 KiB, full pages and short chunks); quickcheck properties add
-//! random cases in both directions.
+//! shorter and longer than 64 KiB, full pages and short chunks; our HC levels 1, 3, 9 and 12 in
+//! `our_hc_streams_decode_with_liblz4`); quickcheck properties add random cases in both
+//! directions (our writer in every mode, HC included, as `common::gen_mode` makes them).
 
 mod common;
 
@@ -785,6 +786,46 @@ fn our_ring_buffer_streams_decode_with_liblz4() {
                     .end_marker(prefix != SizePrefix::OutOfBand && (i + c) % 2 == 0);
                 check_our_stream(&data, &opts, chunks);
             }
+        }
+    }
+}
+
+/// Our HC streams (issue 8) at levels 1, 3, 9 and 12 (light matcher, hash chains, optimal
+/// parser), double buffer and ring (the full window, and 20,000 bytes), with and without a
+/// dictionary: every decoder of `check_our_stream` decodes them, the strict ones included.
+#[test]
+fn our_hc_streams_decode_with_liblz4() {
+    let dictionaries = dictionaries();
+    let shapes = [
+        (941, Strategy::DoubleBuffer),
+        (65_536, Strategy::DoubleBuffer),
+        (4096, Strategy::RingBuffer { window: 65_536 }),
+        (1024, Strategy::RingBuffer { window: 20_000 }),
+    ];
+    let mut i = 0usize;
+    for level in [1, 3, 9, 12] {
+        for (page, strategy) in shapes {
+            i += 1;
+            let dictionary = &dictionaries[i % dictionaries.len()];
+            let data = mixed_data(data_len(page).min(200_000), 500 + i as u64, dictionary);
+            let chunks = if i % 2 == 0 {
+                Chunks::Full
+            } else {
+                Chunks::Random {
+                    seed: i as u64,
+                    empty: false,
+                }
+            };
+            let prefixes = prefixes_for(page);
+            let prefix = prefixes[i % prefixes.len()];
+            let opts = StreamOptions::new()
+                .page_size(page)
+                .size_prefix(prefix)
+                .strategy(strategy)
+                .dictionary(dictionary.clone())
+                .end_marker(prefix != SizePrefix::OutOfBand && i % 3 == 0)
+                .mode(lz4_stream::Mode::High { level });
+            check_our_stream(&data, &opts, chunks);
         }
     }
 }
