@@ -142,7 +142,9 @@ impl Tables {
         while idx < target_index {
             let p = idx.wrapping_sub(base) as usize;
             let h = hash(read32(buf, p));
-            let delta = (idx - table[h]).min(MAX_DISTANCE as u32);
+            // Wrapping, as liblz4: after `next_to_update` went back, the latest entry may be
+            // after `idx` (a link out of reach then).
+            let delta = idx.wrapping_sub(table[h]).min(MAX_DISTANCE as u32);
             chain[idx as u16 as usize] = delta as u16;
             table[h] = idx;
             idx += 1;
