@@ -379,9 +379,7 @@ fn modes_python_accepts_and_we_refuse() {
         let err = Compressor::new(&opts).err().expect("refused");
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert_eq!(err.reason(), &ours);
-        let err = Lz4StreamWriter::with_options(Vec::new(), &opts)
-            .err()
-            .expect("refused");
+        let err = Lz4StreamWriter::with_options(Vec::new(), &opts).expect_err("refused");
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert_eq!(inner(&err).reason(), &ours);
         round_trip(&numpy_like(), &opts.mode(liblz4));
