@@ -30,35 +30,17 @@
 
 mod codec;
 
+use codec::cases::{check_blocks_decode, sources, Case, Source, DICTIONARY_LENS};
 use codec::{
-    compress_bound, corpus, corpus_slice, extend_data, liblz4_compress_prefix,
-    liblz4_decode_ext_dict, liblz4_decode_in_place, liblz4_hc_compress_prefix, sprinkle_dictionary,
-    Kind, Rng, KINDS,
+    compress_bound, corpus, liblz4_compress_prefix, liblz4_decode_in_place,
+    liblz4_hc_compress_prefix, Kind,
 };
-use lz4_stream::{
-    Compressor, Decompressor, Mode, SizePrefix, Strategy, StreamOptions, WINDOW_SIZE,
-};
+use lz4_stream::{Decompressor, Mode, Strategy, WINDOW_SIZE};
 // liblz4 is linked into the test binary through lzzzz.
 use lzzzz as _;
 
 const ACCELERATIONS: [u32; 4] = [1, 2, 8, 100];
-const DICTIONARY_LENS: [usize; 5] = [0, 5, 100, 5000, 70_000];
 const MIB: usize = 1 << 20;
-
-/// Where a case's data comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Source {
-    Generated(Kind),
-    Corpus,
-}
-
-fn sources(with_corpus: bool) -> Vec<Source> {
-    let mut sources: Vec<Source> = KINDS.iter().map(|&kind| Source::Generated(kind)).collect();
-    if with_corpus {
-        sources.push(Source::Corpus);
-    }
-    sources
-}
 
 /// How much data a case compresses at this page size: enough for several pages and a history
 /// that fills the 64 KiB window, little for tiny pages (one block per byte).
@@ -71,50 +53,6 @@ fn data_len(page: usize) -> usize {
         4096 => 160_000,
         65_536 => 330_000,
         _ => 2 * page + page / 3,
-    }
-}
-
-/// One compression case: `buf` is `[dictionary | data]`; `chunks` the lengths of the pieces
-/// the data is compressed in.
-struct Case {
-    name: String,
-    buf: Vec<u8>,
-    dict_len: usize,
-    page: usize,
-    chunks: Vec<usize>,
-}
-
-impl Case {
-    fn dictionary(&self) -> &[u8] {
-        &self.buf[..self.dict_len]
-    }
-
-    fn options(&self, strategy: Strategy, mode: Mode) -> StreamOptions {
-        StreamOptions::new()
-            .page_size(self.page)
-            .size_prefix(SizePrefix::OutOfBand)
-            .strategy(strategy)
-            .dictionary(self.dictionary().to_vec())
-            .mode(mode)
-    }
-
-    /// Our blocks, one per chunk.
-    fn ours(&self, strategy: Strategy, mode: Mode) -> Vec<Vec<u8>> {
-        let opts = self.options(strategy, mode);
-        let mut compressor = Compressor::new(&opts).expect("valid options");
-        let mut at = self.dict_len;
-        self.chunks
-            .iter()
-            .map(|&len| {
-                let mut block = Vec::new();
-                let n = compressor
-                    .compress(&self.buf[at..at + len], &mut block)
-                    .unwrap_or_else(|err| panic!("{}: compress: {err}", self.name));
-                assert_eq!(n, block.len());
-                at += len;
-                block
-            })
-            .collect()
     }
 }
 
@@ -131,63 +69,11 @@ fn cases(
         Source::Generated(kind) => kind as u64,
         Source::Corpus => 99,
     };
-    let mut rng = Rng::new(seed * 1_000_003 + page as u64);
-    let make = |rng: &mut Rng, len: usize| -> Vec<u8> {
-        match source {
-            Source::Generated(kind) => {
-                let mut out = Vec::with_capacity(len);
-                extend_data(rng, kind, &mut out, len);
-                out
-            }
-            Source::Corpus => corpus_slice(rng, corpus.expect("corpus"), len),
-        }
-    };
-    let data = make(&mut rng, len);
-    let chunks: Vec<usize> = if irregular {
-        let mut chunks = Vec::new();
-        let mut left = len;
-        while left > 0 {
-            let n = match rng.below(6) {
-                0 => 0,
-                1 => rng.below(16),
-                2 => page,
-                _ => rng.below(page + 1),
-            }
-            .min(left);
-            chunks.push(n);
-            left -= n;
-        }
-        chunks
-    } else {
-        let mut chunks = vec![page; len / page];
-        if len % page != 0 {
-            chunks.push(len % page);
-        }
-        chunks
-    };
     DICTIONARY_LENS
         .iter()
         .map(|&dict_len| {
-            let dictionary = make(&mut rng, dict_len);
-            let mut data = data.clone();
-            sprinkle_dictionary(&mut rng, &mut data, &dictionary);
-            let mut buf = dictionary;
-            buf.extend_from_slice(&data);
-            Case {
-                name: format!(
-                    "{source:?}, page {page}, {} bytes{}, dictionary {dict_len}",
-                    len,
-                    if irregular {
-                        " in irregular chunks"
-                    } else {
-                        ""
-                    }
-                ),
-                buf,
-                dict_len,
-                page,
-                chunks: chunks.clone(),
-            }
+            let seed = (seed * 1_000_003 + page as u64) * 101 + dict_len as u64;
+            Case::new(source, page, len, dict_len, irregular, corpus, seed)
         })
         .collect()
 }
@@ -217,7 +103,7 @@ fn hex(bytes: &[u8]) -> String {
 /// `None` when all is well, else where they first differ or what failed to decode.
 fn compare(case: &Case, mode: Mode) -> Option<String> {
     let expected = liblz4_blocks(case, mode);
-    let ours = case.ours(
+    let ours = case.blocks(
         Strategy::RingBuffer {
             window: WINDOW_SIZE,
         },
@@ -465,54 +351,6 @@ fn check_ring_decodes(case: &Case, mode: Mode, blocks: &[Vec<u8>]) -> Option<Str
     None
 }
 
-/// Our double-buffer blocks decode given only the block before them (the dictionary's last
-/// 64 KiB before the first), as an external dictionary in a buffer of its own, with liblz4
-/// and lz4_flex.
-fn check_double_buffer_decodes(case: &Case, mode: Mode) -> Option<String> {
-    let blocks = case.ours(Strategy::DoubleBuffer, mode);
-    let name = format!("{}, double buffer, {mode:?}", case.name);
-    let dictionary = case.dictionary();
-    let mut previous: Vec<u8> = dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..].to_vec();
-    let mut out = vec![0u8; case.page];
-    let mut at = case.dict_len;
-    for (number, (block, &len)) in blocks.iter().zip(&case.chunks).enumerate() {
-        let chunk = &case.buf[at..at + len];
-        let where_ = || {
-            format!(
-                "{name}: block {number} of {} ({} bytes for {len})",
-                blocks.len(),
-                block.len()
-            )
-        };
-        let dict = &previous[previous.len().saturating_sub(WINDOW_SIZE)..];
-        out.fill(0xA5);
-        match liblz4_decode_ext_dict(block, &mut out[..len], dict) {
-            Some(n) if n == len && out[..len] == *chunk => {}
-            Some(n) => {
-                return Some(format!(
-                    "{}: liblz4 decodes it to other bytes ({n})",
-                    where_()
-                ))
-            }
-            None => return Some(format!("{}: liblz4 refuses it", where_())),
-        }
-        match lz4_flex::block::decompress_with_dict(block, len, dict) {
-            Ok(bytes) if bytes == chunk => {}
-            Ok(bytes) => {
-                return Some(format!(
-                    "{}: lz4_flex decodes it to other bytes ({})",
-                    where_(),
-                    bytes.len()
-                ))
-            }
-            Err(err) => return Some(format!("{}: lz4_flex refuses it: {err}", where_())),
-        }
-        previous = chunk.to_vec();
-        at += len;
-    }
-    None
-}
-
 #[test]
 fn double_buffer_blocks_decode() {
     let corpus = corpus();
@@ -532,8 +370,9 @@ fn double_buffer_blocks_decode() {
                 }
                 for acceleration in [1, 8, 100] {
                     count += 1;
-                    failures.extend(check_double_buffer_decodes(
+                    failures.extend(check_blocks_decode(
                         &case,
+                        Strategy::DoubleBuffer,
                         Mode::Fast { acceleration },
                     ));
                 }

@@ -26,220 +26,20 @@
 
 mod codec;
 
-use codec::{
-    compress_bound, corpus, corpus_slice, extend_data, liblz4_decode_ext_dict, sprinkle_dictionary,
-    Kind, Rng, KINDS,
-};
+use codec::cases::{check_blocks_decode, sources, Case, DICTIONARY_LENS};
+use codec::{corpus, extend_data, Kind, Rng};
 use lz4_stream::{
-    Compressor, Decompressor, Mode, SizePrefix, Strategy, StreamOptions, MAX_HC_LEVEL, WINDOW_SIZE,
+    Compressor, Mode, SizePrefix, Strategy, StreamOptions, MAX_HC_LEVEL, WINDOW_SIZE,
 };
 // liblz4 is linked into the test binary through lzzzz.
 use lzzzz as _;
-
-const DICTIONARY_LENS: [usize; 5] = [0, 5, 100, 5000, 70_000];
-
-/// Where a case's data comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Source {
-    Generated(Kind),
-    Corpus,
-}
-
-/// One case: `buf` is `[dictionary | data]`, compressed in chunks of the lengths `chunks`.
-struct Case {
-    name: String,
-    buf: Vec<u8>,
-    dict_len: usize,
-    page: usize,
-    chunks: Vec<usize>,
-}
-
-impl Case {
-    /// A case of `len` bytes from `source` in pages of `page`, with a dictionary of `dict_len`
-    /// bytes whose slices the data repeats; `irregular` cuts the data into chunks of irregular
-    /// lengths (empty ones included) instead of full pages.
-    fn new(
-        source: Source,
-        page: usize,
-        len: usize,
-        dict_len: usize,
-        irregular: bool,
-        corpus: Option<&[u8]>,
-        seed: u64,
-    ) -> Case {
-        let mut rng = Rng::new(seed);
-        let make = |rng: &mut Rng, len: usize| -> Vec<u8> {
-            match source {
-                Source::Generated(kind) => {
-                    let mut out = Vec::with_capacity(len);
-                    extend_data(rng, kind, &mut out, len);
-                    out
-                }
-                Source::Corpus => corpus_slice(rng, corpus.expect("the corpus"), len),
-            }
-        };
-        let mut data = make(&mut rng, len);
-        let dictionary = make(&mut rng, dict_len);
-        sprinkle_dictionary(&mut rng, &mut data, &dictionary);
-        let chunks = if irregular {
-            let mut chunks = Vec::new();
-            let mut left = len;
-            while left > 0 {
-                let n = match rng.below(6) {
-                    0 => 0,
-                    1 => rng.below(16),
-                    2 => page,
-                    _ => rng.below(page + 1),
-                }
-                .min(page)
-                .min(left);
-                chunks.push(n);
-                left -= n;
-            }
-            chunks
-        } else {
-            let mut chunks = vec![page; len / page];
-            if len % page != 0 {
-                chunks.push(len % page);
-            }
-            chunks
-        };
-        let mut buf = dictionary;
-        buf.extend_from_slice(&data);
-        Case {
-            name: format!(
-                "{source:?}, page {page}, {len} bytes{}, dictionary {dict_len}",
-                if irregular {
-                    " in irregular chunks"
-                } else {
-                    ""
-                }
-            ),
-            buf,
-            dict_len,
-            page,
-            chunks,
-        }
-    }
-
-    fn options(&self, strategy: Strategy, mode: Mode) -> StreamOptions {
-        StreamOptions::new()
-            .page_size(self.page)
-            .size_prefix(SizePrefix::OutOfBand)
-            .strategy(strategy)
-            .dictionary(self.buf[..self.dict_len].to_vec())
-            .mode(mode)
-    }
-
-    /// Our bare blocks, one per chunk.
-    fn blocks(&self, strategy: Strategy, mode: Mode) -> Vec<Vec<u8>> {
-        let mut compressor = Compressor::new(&self.options(strategy, mode)).expect("valid options");
-        let mut at = self.dict_len;
-        self.chunks
-            .iter()
-            .map(|&len| {
-                let mut block = Vec::new();
-                let n = compressor
-                    .compress(&self.buf[at..at + len], &mut block)
-                    .unwrap_or_else(|err| panic!("{}, {mode:?}: compress: {err}", self.name));
-                assert_eq!(n, block.len());
-                at += len;
-                block
-            })
-            .collect()
-    }
-}
-
-/// Compresses `case` with `strategy` at `level` and decodes every block with liblz4 and
-/// lz4_flex given only the history the strategy allows (in a buffer of its own), and with our
-/// `Decompressor`; returns what went wrong, if anything.
-fn check_decodes(case: &Case, strategy: Strategy, level: u32) -> Option<String> {
-    let mode = Mode::High { level };
-    let blocks = case.blocks(strategy, mode);
-    let name = format!("{}, {strategy:?}, level {level}", case.name);
-    let mut ours = Decompressor::new(&case.options(strategy, mode)).expect("valid options");
-    let mut out = vec![0u8; case.page];
-    // The double buffer's history: the previous chunk (the dictionary's last 64 KiB first).
-    let mut previous = case.dict_len.saturating_sub(WINDOW_SIZE)..case.dict_len;
-    let mut at = case.dict_len;
-    for (number, (block, &len)) in blocks.iter().zip(&case.chunks).enumerate() {
-        let chunk = &case.buf[at..at + len];
-        let where_ = || {
-            format!(
-                "{name}: block {number} of {} ({} bytes for {len})",
-                blocks.len(),
-                block.len()
-            )
-        };
-        if block.len() > compress_bound(len) {
-            return Some(format!("{}: longer than compress_bound", where_()));
-        }
-        let history = match strategy {
-            Strategy::DoubleBuffer => &case.buf[previous.clone()],
-            Strategy::RingBuffer { window } => &case.buf[at - at.min(window)..at],
-        };
-        // A copy, so that nothing before the history is in reach.
-        let history = history.to_vec();
-        out.fill(0xA5);
-        match liblz4_decode_ext_dict(block, &mut out[..len], &history) {
-            Some(n) if n == len && out[..len] == *chunk => {}
-            Some(n) => {
-                return Some(format!(
-                    "{}: liblz4 decodes it to other bytes ({n})",
-                    where_()
-                ))
-            }
-            None => {
-                return Some(format!(
-                    "{}: liblz4 refuses it with {} bytes of history",
-                    where_(),
-                    history.len()
-                ))
-            }
-        }
-        match lz4_flex::block::decompress_with_dict(block, len, &history) {
-            Ok(bytes) if bytes == chunk => {}
-            Ok(bytes) => {
-                return Some(format!(
-                    "{}: lz4_flex decodes it to other bytes ({})",
-                    where_(),
-                    bytes.len()
-                ))
-            }
-            Err(err) => {
-                return Some(format!(
-                    "{}: lz4_flex refuses it with {} bytes of history: {err}",
-                    where_(),
-                    history.len()
-                ))
-            }
-        }
-        match ours.decompress(block) {
-            Ok(bytes) if bytes == chunk => {}
-            Ok(bytes) => {
-                return Some(format!(
-                    "{}: our Decompressor decodes it to other bytes ({})",
-                    where_(),
-                    bytes.len()
-                ))
-            }
-            Err(err) => return Some(format!("{}: our Decompressor refuses it: {err}", where_())),
-        }
-        previous = at..at + len;
-        at += len;
-    }
-    None
-}
 
 /// The cases of the decode tests: at every page size (with less data for small pages) and
 /// every level, two cases (full pages and irregular chunks), their data sources and dictionary
 /// lengths rotating so that each page size meets every source and every dictionary length.
 fn decode_cases(seed: u64) -> Vec<(Case, u32)> {
     let corpus = corpus();
-    let mut sources: Vec<Source> = KINDS.iter().map(|&kind| Source::Generated(kind)).collect();
-    if corpus.is_some() {
-        sources.push(Source::Corpus);
-    }
+    let sources = sources(corpus.is_some());
     let mut cases = Vec::new();
     let mut k = seed as usize;
     for (page, len) in [(1, 700), (64, 6000), (4096, 60_000), (65_536, 160_000)] {
@@ -280,7 +80,7 @@ fn decode_cases(seed: u64) -> Vec<(Case, u32)> {
     cases
 }
 
-/// Runs [`check_decodes`] over the cases with each strategy; fails listing what went wrong.
+/// Runs [`check_blocks_decode`] over the cases with each strategy; fails listing what went wrong.
 fn decode_all(seed: u64, strategies: &[Strategy]) {
     let mut failures = Vec::new();
     let mut count = 0;
@@ -289,7 +89,7 @@ fn decode_all(seed: u64, strategies: &[Strategy]) {
         for &strategy in strategies {
             count += 1;
             blocks += case.chunks.len();
-            failures.extend(check_decodes(&case, strategy, level));
+            failures.extend(check_blocks_decode(&case, strategy, Mode::High { level }));
         }
     }
     eprintln!(
@@ -337,7 +137,11 @@ fn hc_small_ring_windows_decode() {
     let mut failures = Vec::new();
     for (i, (case, level)) in decode_cases(4).into_iter().enumerate() {
         let window = [0, 1, 65_535][i % 3];
-        failures.extend(check_decodes(&case, Strategy::RingBuffer { window }, level));
+        failures.extend(check_blocks_decode(
+            &case,
+            Strategy::RingBuffer { window },
+            Mode::High { level },
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

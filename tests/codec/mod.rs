@@ -8,6 +8,7 @@
 //! judge by the same rules.
 #![allow(dead_code)]
 
+pub mod cases;
 pub mod differential;
 
 #[allow(unused_imports)] // each test file uses some
