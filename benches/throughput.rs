@@ -254,33 +254,15 @@ mod liblz4 {
         double: &mut [u8],
         out: &mut [u8],
     ) -> usize {
-        assert!(double.len() >= 2 * page && page <= i32::MAX as usize / 2);
         let acceleration = c_int::try_from(acceleration).unwrap();
-        // SAFETY: the stream is created, used on this thread and freed here; every pointer
-        // handed over covers the length handed with it (sources: `chunk.len()` bytes of
-        // `double`; destinations: the rest of `out`, whose length is capped to fit a c_int).
+        // SAFETY: the stream is created here, used by `double_buffer` only (on this thread),
+        // and freed here.
         unsafe {
             let stream = LZ4_createStream();
             assert!(!stream.is_null());
-            let (mut pos, mut half) = (0, 0);
-            for chunk in data.chunks(page) {
-                let buf = &mut double[half * page..half * page + chunk.len()];
-                buf.copy_from_slice(chunk);
-                let dst = &mut out[pos + 4..];
-                let capacity = dst.len().min(i32::MAX as usize);
-                let n = LZ4_compress_fast_continue(
-                    stream,
-                    buf.as_ptr().cast(),
-                    dst.as_mut_ptr().cast(),
-                    chunk.len() as c_int,
-                    capacity as c_int,
-                    acceleration,
-                );
-                assert!(n > 0, "LZ4_compress_fast_continue failed");
-                out[pos..pos + 4].copy_from_slice(&(n as u32).to_le_bytes());
-                pos += 4 + n as usize;
-                half ^= 1;
-            }
+            let pos = double_buffer(data, page, double, out, |src, dst, len, cap| {
+                LZ4_compress_fast_continue(stream, src, dst, len, cap, acceleration)
+            });
             LZ4_freeStream(stream);
             pos
         }
@@ -295,33 +277,54 @@ mod liblz4 {
         double: &mut [u8],
         out: &mut [u8],
     ) -> usize {
-        assert!(double.len() >= 2 * page && page <= i32::MAX as usize / 2);
         // SAFETY: as `compress_double_buffer`.
         unsafe {
             let stream = LZ4_createStreamHC();
             assert!(!stream.is_null());
             LZ4_resetStreamHC_fast(stream, level as c_int);
-            let (mut pos, mut half) = (0, 0);
-            for chunk in data.chunks(page) {
-                let buf = &mut double[half * page..half * page + chunk.len()];
-                buf.copy_from_slice(chunk);
-                let dst = &mut out[pos + 4..];
-                let capacity = dst.len().min(i32::MAX as usize);
-                let n = LZ4_compress_HC_continue(
-                    stream,
-                    buf.as_ptr().cast(),
-                    dst.as_mut_ptr().cast(),
-                    chunk.len() as c_int,
-                    capacity as c_int,
-                );
-                assert!(n > 0, "LZ4_compress_HC_continue failed");
-                out[pos..pos + 4].copy_from_slice(&(n as u32).to_le_bytes());
-                pos += 4 + n as usize;
-                half ^= 1;
-            }
+            let pos = double_buffer(data, page, double, out, |src, dst, len, cap| {
+                LZ4_compress_HC_continue(stream, src, dst, len, cap)
+            });
             LZ4_freeStreamHC(stream);
             pos
         }
+    }
+
+    /// The double buffer's loop: each page of `data` copied into one half of `double` in turn
+    /// and compressed there by `compress(src, dst, len, capacity)` into `out`, after a 4-byte
+    /// prefix. Returns the stream's length.
+    ///
+    /// # Safety
+    ///
+    /// `compress` must be a liblz4 streaming compressor's call on a live stream; every pointer
+    /// it is given covers the length given with it (sources: `len` bytes of `double`;
+    /// destinations: the rest of `out`, its length capped to fit a c_int).
+    unsafe fn double_buffer(
+        data: &[u8],
+        page: usize,
+        double: &mut [u8],
+        out: &mut [u8],
+        compress: impl Fn(*const c_char, *mut c_char, c_int, c_int) -> c_int,
+    ) -> usize {
+        assert!(double.len() >= 2 * page && page <= i32::MAX as usize / 2);
+        let (mut pos, mut half) = (0, 0);
+        for chunk in data.chunks(page) {
+            let buf = &mut double[half * page..half * page + chunk.len()];
+            buf.copy_from_slice(chunk);
+            let dst = &mut out[pos + 4..];
+            let capacity = dst.len().min(i32::MAX as usize);
+            let n = compress(
+                buf.as_ptr().cast(),
+                dst.as_mut_ptr().cast(),
+                chunk.len() as c_int,
+                capacity as c_int,
+            );
+            assert!(n > 0, "liblz4's compressor failed");
+            out[pos..pos + 4].copy_from_slice(&(n as u32).to_le_bytes());
+            pos += 4 + n as usize;
+            half ^= 1;
+        }
+        pos
     }
 
     /// Decodes a stream of 4-byte-prefixed records into `out`, each block right after the
