@@ -80,10 +80,7 @@ impl Compressor {
             Strategy::DoubleBuffer => None,
             Strategy::RingBuffer { window } => Some(window),
         };
-        let mut table = match opts.get_mode() {
-            Mode::Fast { acceleration } => Matcher::Fast(FastTable::new(acceleration)),
-            Mode::High { level } => Matcher::High(HcCompressor::new(level)),
-        };
+        let mut table = matcher_for(opts.get_mode());
         // As liblz4's LZ4_loadDict: a dictionary too short to hash is not used, but any
         // dictionary makes the fast compressor's indexes start at 64 KiB.
         let mut dictionary = opts.dictionary_window();
@@ -219,6 +216,14 @@ impl Compressor {
     /// The number of blocks compressed so far.
     pub fn blocks(&self) -> u64 {
         self.blocks
+    }
+}
+
+/// The block compressor of `mode` (valid), with empty tables.
+pub(crate) fn matcher_for(mode: Mode) -> Matcher {
+    match mode {
+        Mode::Fast { acceleration } => Matcher::Fast(FastTable::new(acceleration)),
+        Mode::High { level } => Matcher::High(HcCompressor::new(level)),
     }
 }
 

@@ -66,6 +66,10 @@ pub enum Reason {
         /// The level asked for.
         level: u32,
     },
+    /// `threads(0)`: a writer needs at least one thread to compress on.
+    Threads,
+    /// A compression thread panicked (a bug in this crate): the stream cannot go on.
+    WorkerPanicked,
     /// `end_marker(true)` with `SizePrefix::OutOfBand`: a marker is a zero prefix, and
     /// out-of-band streams have no prefixes.
     EndMarkerWithoutPrefix,
@@ -132,6 +136,7 @@ impl Reason {
             | Window { .. }
             | Acceleration { .. }
             | Level { .. }
+            | Threads
             | EndMarkerWithoutPrefix
             | BlockSizesMismatch
             | ChunkTooLong { .. }
@@ -144,6 +149,7 @@ impl Reason {
             TruncatedPrefix { .. } | TruncatedBlock { .. } | MissingEndMarker => {
                 io::ErrorKind::UnexpectedEof
             }
+            WorkerPanicked => io::ErrorKind::Other,
         }
     }
 }
@@ -181,6 +187,8 @@ impl fmt::Display for Reason {
                 "compression level {level} is outside 1..={}",
                 crate::MAX_HC_LEVEL
             ),
+            Threads => f.write_str("threads(0): a writer needs at least one thread"),
+            WorkerPanicked => f.write_str("a compression thread panicked; the stream cannot go on"),
             EndMarkerWithoutPrefix => {
                 f.write_str("an end marker needs size prefixes (not SizePrefix::OutOfBand)")
             }

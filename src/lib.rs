@@ -76,6 +76,7 @@ mod compressor;
 mod decompressor;
 mod error;
 mod options;
+mod parallel;
 mod read;
 mod record;
 mod window;

@@ -225,6 +225,7 @@ pub struct StreamOptions {
     dictionary: Vec<u8>,
     end_marker: bool,
     mode: Mode,
+    threads: usize,
 }
 
 impl Default for StreamOptions {
@@ -236,6 +237,7 @@ impl Default for StreamOptions {
             dictionary: Vec::new(),
             end_marker: false,
             mode: Mode::default(),
+            threads: 1,
         }
     }
 }
@@ -290,6 +292,42 @@ impl StreamOptions {
     /// The writer's compression mode.
     pub fn get_mode(&self) -> Mode {
         self.mode
+    }
+
+    /// Sets how many threads [`Lz4StreamWriter`](crate::Lz4StreamWriter) compresses on
+    /// (default 1; 0 is `InvalidInput`). A writer-side option that readers ignore.
+    ///
+    /// With `n >= 2` the writer hands each page, with a copy of the history it may reference,
+    /// to a pool of `n` threads, each compressing its page with tables loaded from that history
+    /// alone, and writes the records in order. The stream is the same for every `n >= 2`, and
+    /// every decoder reads it; it differs from `threads(1)`'s, whose tables are kept across
+    /// blocks (so a block may find matches in positions a fresh table would not hold), and is a
+    /// little larger. At most `2n` pages and their records are in flight: a slow inner writer
+    /// makes the writer wait. [`Compressor`](crate::Compressor), one chunk per call, ignores it.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use lz4_stream::{Lz4StreamReader, Lz4StreamWriter, Mode, StreamOptions};
+    ///
+    /// let opts = StreamOptions::new().mode(Mode::High { level: 9 }).threads(2);
+    /// let data: Vec<u8> = (0..300_000u32).flat_map(|i| (i % 1009).to_le_bytes()).collect();
+    /// let mut writer = Lz4StreamWriter::with_options(Vec::new(), &opts)?;
+    /// writer.write_all(&data)?;
+    /// let stream = writer.finish()?;
+    ///
+    /// let mut decoded = Vec::new();
+    /// Lz4StreamReader::new(&stream[..]).read_to_end(&mut decoded)?;
+    /// assert!(decoded == data);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// How many threads the writer compresses on.
+    pub fn get_threads(&self) -> usize {
+        self.threads
     }
 
     /// The page size.
@@ -360,6 +398,9 @@ impl StreamOptions {
             if window > WINDOW_SIZE {
                 return Err(Error::new(Reason::Window { window }));
             }
+        }
+        if self.threads == 0 {
+            return Err(Error::new(Reason::Threads));
         }
         match self.mode {
             Mode::Fast { acceleration } if !(1..=MAX_ACCELERATION).contains(&acceleration) => {

@@ -22,6 +22,7 @@ use std::io::{self, Write};
 use crate::compressor::Compressor;
 use crate::error::{Error, Reason};
 use crate::options::{SizePrefix, StreamOptions};
+use crate::parallel::Pool;
 
 /// Compresses bytes written to it as an LZ4 stream into an inner writer.
 ///
@@ -50,10 +51,8 @@ use crate::options::{SizePrefix, StreamOptions};
 pub struct Lz4StreamWriter<W: Write> {
     /// The inner writer; `None` only once `finish` has taken it.
     inner: Option<W>,
-    /// Holds the page being gathered and the history.
-    compressor: Compressor,
-    /// Bytes gathered in the compressor's page so far.
-    filled: usize,
+    /// What compresses: the serial compressor, or the pool of threads.
+    engine: Engine,
     /// The latest record, allocated once at its largest size.
     record: Vec<u8>,
     /// `record[written..len]` is what the inner writer has not taken yet.
@@ -96,12 +95,18 @@ impl<W: Write> Lz4StreamWriter<W> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn with_options(inner: W, opts: &StreamOptions) -> io::Result<Self> {
-        let compressor = Compressor::new(opts)?;
-        let record = vec![0; compressor.record_bound()];
+        let (engine, record) = if opts.get_threads() >= 2 {
+            opts.check_writer()?;
+            // The pool swaps its records in: this one is only for the end marker.
+            (Engine::Parallel(Pool::new(opts)), vec![0; 4])
+        } else {
+            let compressor = Compressor::new(opts)?;
+            let record = vec![0; compressor.record_bound()];
+            (Engine::Serial(compressor, 0), record)
+        };
         Ok(Lz4StreamWriter {
             inner: Some(inner),
-            compressor,
-            filled: 0,
+            engine,
             record,
             written: 0,
             len: 0,
@@ -156,25 +161,64 @@ impl<W: Write> Lz4StreamWriter<W> {
     }
 
     /// Hands the inner writer what is left of the latest record (after returning the deferred
-    /// error, if any).
-    fn write_record(&mut self) -> io::Result<()> {
+    /// error, if any), and with threads every record compressed since, in order (waiting for
+    /// all in flight if `wait`).
+    fn write_record(&mut self, wait: bool) -> io::Result<()> {
         if let Some(err) = self.deferred.take() {
             return Err(err);
         }
-        hand_over(
-            &mut self.inner,
-            &self.record[..self.len],
-            &mut self.written,
-            &mut self.panicked,
-        )
+        loop {
+            hand_over(
+                &mut self.inner,
+                &self.record[..self.len],
+                &mut self.written,
+                &mut self.panicked,
+            )?;
+            let Engine::Parallel(pool) = &mut self.engine else {
+                return Ok(());
+            };
+            match pool.next_record(&mut self.record, wait)? {
+                Some(len) => {
+                    if let Some(sizes) = &mut self.block_sizes {
+                        sizes.push(len);
+                    }
+                    self.written = 0;
+                    self.len = len;
+                }
+                None => return Ok(()),
+            }
+        }
+    }
+
+    /// With threads, makes room for one more page in flight: hands the inner writer the
+    /// records compressed so far, waiting for the oldest if the pool is full.
+    fn make_room(&mut self) -> io::Result<()> {
+        self.write_record(false)?;
+        while let Engine::Parallel(pool) = &mut self.engine {
+            if pool.has_room() {
+                break;
+            }
+            match pool.next_record(&mut self.record, true)? {
+                Some(len) => {
+                    if let Some(sizes) = &mut self.block_sizes {
+                        sizes.push(len);
+                    }
+                    self.written = 0;
+                    self.len = len;
+                }
+                None => break,
+            }
+            self.write_record(false)?;
+        }
+        Ok(())
     }
 
     /// Compresses the whole pages at the front of `buf` (at least two), when the page is empty
-    /// and the double buffer is used: the first through the page, the others where they lie
-    /// (see the module documentation). Each record is handed to the inner writer before the
-    /// next page is compressed; the loop stops after the last whole page, or when the inner
-    /// writer fails: the pages are taken, so the error is deferred to the next call, and the
-    /// record waits like any other. Returns the bytes taken: at least one page.
+    /// and the double buffer is used, without threads: the first through the page, the others
+    /// where they lie (see the module documentation). Each record is handed to the inner writer
+    /// before the next page is compressed; the loop stops after the last whole page, or when
+    /// the inner writer fails: the pages are taken, so the error is deferred to the next call,
+    /// and the record waits like any other. Returns the bytes taken: at least one page.
     fn write_pages(&mut self, buf: &[u8]) -> io::Result<usize> {
         /// Makes the latest page compressed in place the history however the loop ends, a panic
         /// in the inner writer included, so that the history is never stale.
@@ -190,13 +234,19 @@ impl<W: Write> Lz4StreamWriter<W> {
             }
         }
 
-        let page_size = self.compressor.page_size();
-        self.compressor.page_mut()[..page_size].copy_from_slice(&buf[..page_size]);
-        self.filled = page_size;
+        let Engine::Serial(compressor, filled) = &mut self.engine else {
+            unreachable!("only the serial compressor compresses in place");
+        };
+        let page_size = compressor.page_size();
+        compressor.page_mut()[..page_size].copy_from_slice(&buf[..page_size]);
+        *filled = page_size;
         self.seal_page()?;
+        let Engine::Serial(compressor, _) = &mut self.engine else {
+            unreachable!("the engine does not change");
+        };
         let mut taken = page_size;
         let mut history = History {
-            compressor: &mut self.compressor,
+            compressor,
             latest: None,
         };
         loop {
@@ -228,29 +278,32 @@ impl<W: Write> Lz4StreamWriter<W> {
         Ok(taken)
     }
 
-    /// Compresses the gathered bytes into the record. The record must be written out.
+    /// Compresses the gathered bytes into the record (without threads; the record must be
+    /// written out), or submits them to the pool (with threads; there must be room).
     fn seal_page(&mut self) -> io::Result<()> {
-        debug_assert_eq!(self.written, self.len);
-        let len = self
-            .compressor
-            .compress_page(self.filled, &mut self.record)?;
-        if let Some(sizes) = &mut self.block_sizes {
-            sizes.push(len);
+        match &mut self.engine {
+            Engine::Serial(compressor, filled) => {
+                debug_assert_eq!(self.written, self.len);
+                let len = compressor.compress_page(*filled, &mut self.record)?;
+                if let Some(sizes) = &mut self.block_sizes {
+                    sizes.push(len);
+                }
+                *filled = 0;
+                self.written = 0;
+                self.len = len;
+            }
+            Engine::Parallel(pool) => pool.submit()?,
         }
-        self.filled = 0;
-        self.written = 0;
-        self.len = len;
         Ok(())
     }
 
     /// Writes out everything gathered so far as records, without flushing the inner writer.
     fn write_pending(&mut self) -> io::Result<()> {
-        self.write_record()?;
-        if self.filled > 0 {
+        self.make_room()?;
+        if self.engine.filled() > 0 {
             self.seal_page()?;
-            self.write_record()?;
         }
-        Ok(())
+        self.write_record(true)
     }
 
     /// Writes everything out, then the end marker if configured, and flushes the inner writer;
@@ -263,13 +316,13 @@ impl<W: Write> Lz4StreamWriter<W> {
             if self.end_marker {
                 // The end marker is a zero prefix as wide as the others (the options'
                 // rules guarantee there is a prefix).
-                let width = self.compressor.size_prefix().width();
+                let width = self.engine.size_prefix().width();
                 self.record[..width].fill(0);
                 self.written = 0;
                 self.len = width;
             }
         }
-        self.write_record()?;
+        self.write_record(true)?;
         self.flush_inner()
     }
 
@@ -290,6 +343,39 @@ impl<W: Write> Lz4StreamWriter<W> {
         let result = self.get_mut().flush();
         self.panicked = false;
         result
+    }
+}
+
+/// What compresses a writer's pages.
+enum Engine {
+    /// The serial compressor (one thread; its tables kept across blocks) and the bytes
+    /// gathered in its page.
+    Serial(Compressor, usize),
+    /// The pool of `threads(n)`, `n >= 2`, which gathers the page itself.
+    Parallel(Pool),
+}
+
+impl Engine {
+    fn page_size(&self) -> usize {
+        match self {
+            Engine::Serial(compressor, _) => compressor.page_size(),
+            Engine::Parallel(pool) => pool.page_size(),
+        }
+    }
+
+    fn size_prefix(&self) -> SizePrefix {
+        match self {
+            Engine::Serial(compressor, _) => compressor.size_prefix(),
+            Engine::Parallel(pool) => pool.size_prefix(),
+        }
+    }
+
+    /// Bytes gathered in the page so far.
+    fn filled(&self) -> usize {
+        match self {
+            Engine::Serial(_, filled) => *filled,
+            Engine::Parallel(pool) => pool.filled(),
+        }
     }
 }
 
@@ -324,21 +410,28 @@ fn hand_over<W: Write>(
 
 impl<W: Write> Write for Lz4StreamWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.write_record()?;
+        // Room first, so that an error of the inner writer comes before any input is taken.
+        self.make_room()?;
         if self.finished {
             return Err(Error::new(Reason::Finished).into());
         }
-        if self.filled == 0
-            && buf.len() >= 2 * self.compressor.page_size()
-            && self.compressor.can_compress_in_place()
-        {
-            return self.write_pages(buf);
-        }
-        let page = &mut self.compressor.page_mut()[self.filled..];
-        let n = buf.len().min(page.len());
-        page[..n].copy_from_slice(&buf[..n]);
-        self.filled += n;
-        if self.filled == self.compressor.page_size() {
+        let n = match &mut self.engine {
+            Engine::Serial(compressor, filled) => {
+                if *filled == 0
+                    && buf.len() >= 2 * compressor.page_size()
+                    && compressor.can_compress_in_place()
+                {
+                    return self.write_pages(buf);
+                }
+                let page = &mut compressor.page_mut()[*filled..];
+                let n = buf.len().min(page.len());
+                page[..n].copy_from_slice(&buf[..n]);
+                *filled += n;
+                n
+            }
+            Engine::Parallel(pool) => pool.gather(buf),
+        };
+        if self.engine.filled() == self.engine.page_size() {
             self.seal_page()?;
         }
         Ok(n)
@@ -366,8 +459,8 @@ impl<W: Write + fmt::Debug> fmt::Debug for Lz4StreamWriter<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Lz4StreamWriter")
             .field("inner", &self.inner)
-            .field("page_size", &self.compressor.page_size())
-            .field("filled", &self.filled)
+            .field("page_size", &self.engine.page_size())
+            .field("filled", &self.engine.filled())
             .field("pending", &(self.len - self.written))
             .field("finished", &self.finished)
             .finish()

@@ -70,6 +70,11 @@ impl FastTable {
         }
     }
 
+    /// Empties the table, for a new stream.
+    pub(crate) fn reset(&mut self) {
+        self.entries.fill(0);
+    }
+
     /// Hashes the positions of a dictionary, `buf[..len]` whose first byte has index `base`
     /// (liblz4's `LZ4_loadDict`: every third position).
     pub(crate) fn load_dictionary(&mut self, buf: &[u8], base: u32) {

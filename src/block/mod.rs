@@ -95,6 +95,14 @@ impl Matcher {
         }
     }
 
+    /// Empties the tables, for a new stream.
+    pub(crate) fn reset(&mut self) {
+        match self {
+            Matcher::Fast(table) => table.reset(),
+            Matcher::High(hc) => hc.reset(),
+        }
+    }
+
     /// Loads a dictionary, `buf` (at most 64 KiB) whose first byte has index `base`.
     pub(crate) fn load_dictionary(&mut self, buf: &[u8], base: u32) {
         match self {

@@ -141,6 +141,11 @@ impl HcCompressor {
         }
     }
 
+    /// Empties the tables, for a new stream.
+    pub(crate) fn reset(&mut self) {
+        self.tables.reset();
+    }
+
     /// Loads a dictionary, `buf` (at most 64 KiB) whose first byte has index `base`, as
     /// liblz4's `LZ4_loadDictHC` does: every position of it into the chains (but the last 3,
     /// which join when the first block is searched), or, at levels 1 and 2, every third

@@ -121,6 +121,13 @@ impl Tables {
         }
     }
 
+    /// Empties the tables, as [`new`](Self::new) made them.
+    pub(super) fn reset(&mut self) {
+        self.hash.fill(0);
+        self.chain.fill(u16::MAX);
+        self.next_to_update = 0;
+    }
+
     /// Moves every index down by `delta`; entries that would go below 0 become 0 (they were
     /// out of reach anyway). Chain links are distances, which do not change.
     pub(super) fn rebase(&mut self, delta: u32) {
