@@ -550,6 +550,8 @@ struct Config {
     pages: Vec<usize>,
     /// The HC levels of the HC table (none: skipped).
     levels: Vec<u32>,
+    /// The thread counts of the threads table (none: skipped).
+    threads: Vec<usize>,
     rounds: usize,
     small: bool,
     memory: u64,
@@ -586,6 +588,14 @@ fn config() -> Config {
                 .map(|l| l.trim().parse().expect("LZ4S_BENCH_HC"))
                 .collect(),
             None => (1..=12).collect(),
+        },
+        threads: match var("LZ4S_BENCH_THREADS").as_deref() {
+            Some("0") => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(|n| n.trim().parse().expect("LZ4S_BENCH_THREADS"))
+                .collect(),
+            None => vec![2],
         },
         rounds: var("LZ4S_BENCH_ROUNDS").map_or(7, |r| r.parse().expect("LZ4S_BENCH_ROUNDS")),
         small: var("LZ4S_BENCH_SMALL").map_or(true, |s| s != "0"),
@@ -765,6 +775,9 @@ fn main() {
 
     if !config.levels.is_empty() {
         hc(&config, &data);
+    }
+    if !config.threads.is_empty() {
+        threads(&config, &data);
     }
 
     let mut compress_rows = Vec::new();
@@ -1059,6 +1072,90 @@ fn hc(config: &Config, data: &[u8]) {
         });
     }
     print_hc_table(&rows, len, fast_len);
+}
+
+/// The threads table (issue 10): per mode (`Fast { 1 }`, `High { 9 }`) and thread count, our
+/// writer with `threads(n)` against `threads(1)` and against liblz4 in the double-buffer
+/// layout, on the whole data, 64 KiB pages.
+fn threads(config: &Config, data: &[u8]) {
+    let len = data.len();
+    let page = 65_536;
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    eprintln!("threads ({cores} cores) ...");
+    let bound = stream_bound(len, page);
+    let mut vec_out: Vec<u8> = Vec::with_capacity(bound);
+    let mut slice_out = vec![0u8; bound];
+    let mut double = vec![0u8; 2 * page];
+    let mut out = vec![0u8; len];
+    println!();
+    println!(
+        "Threads: {len} bytes, 64 KiB pages, double buffer, {cores} cores \
+         (std::thread::available_parallelism); ours: Lz4StreamWriter with threads(n); liblz4: \
+         the double-buffer layout, one thread"
+    );
+    println!(
+        "| mode | threads | ours MB/s | threads(1) MB/s | liblz4 MB/s | ours/threads(1) | \
+         ours/liblz4 | size ours | size threads(1) | bars |"
+    );
+    println!("|---|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+    for (mode, bars) in [
+        (Mode::Fast { acceleration: 1 }, (1.5, 1.3)),
+        (Mode::High { level: 9 }, (1.7, 1.5)),
+    ] {
+        for &n in &config.threads {
+            let threaded = |out: &mut Vec<u8>| {
+                let mut buf = std::mem::take(out);
+                buf.clear();
+                let opts = options_mode(page, mode).threads(n);
+                let mut writer = Lz4StreamWriter::with_options(buf, &opts).unwrap();
+                writer.write_all(data).unwrap();
+                *out = writer.finish().unwrap();
+                out.len()
+            };
+            let size_ours = threaded(&mut vec_out);
+            check_decodes("the threaded stream", data, &mut out, |out| {
+                liblz4::decompress_contiguous(&vec_out, page, out)
+            });
+            let size_serial = ours_compress_mode(data, page, mode, &mut vec_out);
+            let liblz4_run = |double: &mut [u8], out: &mut [u8]| match mode {
+                Mode::High { level } => {
+                    liblz4::compress_hc_double_buffer(data, page, level, double, out)
+                }
+                _ => liblz4::compress_double_buffer(data, page, 1, double, out),
+            };
+            let times = {
+                let vec_out = RefCell::new(&mut vec_out);
+                let (slice_out, double) = (RefCell::new(&mut slice_out), RefCell::new(&mut double));
+                let mut runs: Vec<Run<'_>> = vec![
+                    Box::new(|| threaded(&mut vec_out.borrow_mut())),
+                    Box::new(|| ours_compress_mode(data, page, mode, &mut vec_out.borrow_mut())),
+                    Box::new(|| liblz4_run(&mut double.borrow_mut(), &mut slice_out.borrow_mut())),
+                ];
+                measure(config.rounds, &mut runs)
+            };
+            let (vs_serial, vs_liblz4) = (times.ratio(0, 1), times.ratio(0, 2));
+            let checks = [
+                (
+                    n != 2 || vs_serial >= bars.0,
+                    format!("ours/threads(1) {vs_serial:.2} < {}", bars.0),
+                ),
+                (
+                    n != 2 || vs_liblz4 >= bars.1,
+                    format!("ours/liblz4 {vs_liblz4:.2} < {}", bars.1),
+                ),
+            ];
+            println!(
+                "| {mode:?} | {n} | {:.1} | {:.1} | {:.1} | {vs_serial:.2} | {vs_liblz4:.2} | \
+                 {size_ours} ({:.2}%) | {size_serial} ({:.2}%) | {} |",
+                times.mbps(0, len),
+                times.mbps(1, len),
+                times.mbps(2, len),
+                100.0 * size_ours as f64 / len as f64,
+                100.0 * size_serial as f64 / len as f64,
+                verdict(&checks),
+            );
+        }
+    }
 }
 
 /// A row of the HC table.

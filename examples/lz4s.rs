@@ -75,6 +75,11 @@ Options (`--flag VALUE` or `--flag=VALUE`; each at most once; `--` ends the opti
     --fast N         Compress with liblz4's acceleration N, 1 to 65537 (python-lz4's
                      mode=\"fast\", acceleration=N): higher is faster, with less
                      compression. Default: 1. Only matters to compress.
+    -T N, -TN, --threads N
+                     Compress on N threads (0: one per core; default 1). Pages are
+                     compressed in parallel, each from its own history; the stream is the
+                     same for every N >= 2 and any decoder reads it. Only matters to
+                     compress.
     -1 .. -12, --level N
                      Compress with liblz4's high-compression (HC) level N, 1 to 12
                      (python-lz4's mode=\"high_compression\", compression_level=N):
@@ -200,6 +205,7 @@ struct Command {
     end_marker: bool,
     sizes: Option<PathBuf>,
     compression: Option<lz4_stream::Mode>,
+    threads: Option<usize>,
 }
 
 /// Parses the arguments (without the program name). `Err` is a usage error's message.
@@ -213,6 +219,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, String> {
     let mut end_marker = false;
     let mut sizes = None;
     let mut compression = None;
+    let mut threads = None;
 
     let mut args = args.into_iter();
     let mut options_ended = false;
@@ -282,6 +289,15 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, String> {
                 let v = value("--fast")?;
                 let acceleration = parse_acceleration(&v)?;
                 set_mode(&mut compression, lz4_stream::Mode::Fast { acceleration })?;
+            }
+            "-T" | "--threads" => {
+                let v = value(&flag)?;
+                set_once(&mut threads, "--threads", parse_threads(&flag, &v)?)?;
+            }
+            // -TN, as in zstd and xz.
+            attached if attached.len() > 2 && attached.starts_with("-T") => {
+                let v = OsString::from(&attached[2..]);
+                set_once(&mut threads, "--threads", parse_threads("-T", &v)?)?;
             }
             "--level" => {
                 let v = value("--level")?;
@@ -368,6 +384,7 @@ fn parse_args(args: Vec<OsString>) -> Result<Parsed, String> {
         end_marker,
         sizes,
         compression,
+        threads,
     }))
 }
 
@@ -380,6 +397,20 @@ fn parse_acceleration(value: &OsString) -> Result<u32, String> {
         .ok_or_else(|| {
             format!("--fast: invalid acceleration '{text}' (expected 1 to {MAX_ACCELERATION})")
         })
+}
+
+/// Parses `-T N`: a thread count, 0 meaning one per core.
+fn parse_threads(flag: &str, value: &OsString) -> Result<usize, String> {
+    let text = value.to_string_lossy();
+    let n: usize = text
+        .parse()
+        .ok()
+        .filter(|&n| n <= 1024)
+        .ok_or_else(|| format!("{flag}: invalid thread count '{text}' (expected 0 to 1024)"))?;
+    if n == 0 {
+        return Ok(std::thread::available_parallelism().map_or(1, |n| n.get()));
+    }
+    Ok(n)
 }
 
 /// Parses a level given by `flag`: `1..=MAX_HC_LEVEL`.
@@ -511,6 +542,9 @@ impl Command {
         }
         if let Some(mode) = self.compression {
             opts = opts.mode(mode);
+        }
+        if let Some(threads) = self.threads {
+            opts = opts.threads(threads);
         }
         opts.end_marker(self.end_marker)
     }

@@ -424,6 +424,51 @@ fn levels_set_high_compression() {
     }
 }
 
+/// `-T N` (`-TN`, `--threads N`) compresses on N threads: the stream is the library's with
+/// `threads(N)`, the same for every N >= 2 (and `-T0`, one per core), and decodes; a count that
+/// is not a number, or above 1024, is a usage error.
+#[test]
+fn threads_compress_in_parallel() {
+    let data: Vec<u8> = (0..300_000u32)
+        .flat_map(|i| format!("{} {} ", i % 1000, i % 37).into_bytes())
+        .take(600_000)
+        .collect();
+    let opts = StreamOptions::new()
+        .page_size(16 * 1024)
+        .mode(lz4_stream::Mode::High { level: 3 })
+        .threads(2);
+    let mut writer = lz4_stream::Lz4StreamWriter::with_options(Vec::new(), &opts).unwrap();
+    writer.write_all(&data).unwrap();
+    let expected = writer.finish().unwrap();
+    for args in [
+        &["-T", "2"][..],
+        &["-T3"][..],
+        &["--threads", "8"][..],
+        &["-T0"][..],
+    ] {
+        let mut full = vec!["compress", "-3", "--page-size", "16K"];
+        full.extend_from_slice(args);
+        let output = run(&full, Some(&data));
+        assert_ok(&output);
+        if args != ["-T0"] || std::thread::available_parallelism().map_or(1, |n| n.get()) > 1 {
+            assert!(output.stdout == expected, "{args:?}");
+        }
+        let decoded = run(&["decompress", "--page-size", "16K"], Some(&output.stdout));
+        assert_ok(&decoded);
+        assert!(decoded.stdout == data, "{args:?}");
+    }
+    for (args, message) in [
+        (&["-Tx"][..], "-T: invalid thread count 'x'"),
+        (&["-T", "2000"][..], "-T: invalid thread count '2000'"),
+        (&["-T2", "-T3"][..], "--threads given twice"),
+    ] {
+        let mut full = vec!["compress"];
+        full.extend_from_slice(args);
+        let output = run(&full, Some(&data));
+        assert_fails(&output, 2, message);
+    }
+}
+
 #[test]
 fn dictionary_is_used_and_needed() {
     let dir = scratch("dictionary");
