@@ -297,13 +297,15 @@ impl StreamOptions {
     /// Sets how many threads [`Lz4StreamWriter`](crate::Lz4StreamWriter) compresses on
     /// (default 1; 0 is `InvalidInput`). A writer-side option that readers ignore.
     ///
-    /// With `n >= 2` the writer hands each page, with a copy of the history it may reference,
-    /// to a pool of `n` threads, each compressing its page with tables loaded from that history
-    /// alone, and writes the records in order. The stream is the same for every `n >= 2`, and
-    /// every decoder reads it; it differs from `threads(1)`'s, whose tables are kept across
-    /// blocks (so a block may find matches in positions a fresh table would not hold), and is a
-    /// little larger. At most `2n` pages and their records are in flight: a slow inner writer
-    /// makes the writer wait. [`Compressor`](crate::Compressor), one chunk per call, ignores it.
+    /// With `n >= 2` the writer gathers consecutive pages into jobs of up to 256 KiB (at least
+    /// one page; a flush ends a job), and hands each job, with a copy of the history its first
+    /// page may reference, to a pool of `n` threads. A thread compresses the job's pages with
+    /// tables loaded from that history alone, and the writer writes the records in order. The
+    /// stream is the same for every `n >= 2` and any scheduling, and every decoder reads it; it
+    /// may differ a little from `threads(1)`'s, whose tables are kept across every block (HC's
+    /// are the same with the double buffer, since it loads every position of the history). At
+    /// most `2n` jobs and their records are in flight: a slow inner writer makes the writer
+    /// wait. [`Compressor`](crate::Compressor), one chunk per call, ignores the option.
     ///
     /// ```
     /// use std::io::{Read, Write};

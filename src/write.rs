@@ -177,11 +177,8 @@ impl<W: Write> Lz4StreamWriter<W> {
             let Engine::Parallel(pool) = &mut self.engine else {
                 return Ok(());
             };
-            match pool.next_record(&mut self.record, wait)? {
+            match pool.next_records(&mut self.record, self.block_sizes.as_mut(), wait)? {
                 Some(len) => {
-                    if let Some(sizes) = &mut self.block_sizes {
-                        sizes.push(len);
-                    }
                     self.written = 0;
                     self.len = len;
                 }
@@ -198,11 +195,8 @@ impl<W: Write> Lz4StreamWriter<W> {
             if pool.has_room() {
                 break;
             }
-            match pool.next_record(&mut self.record, true)? {
+            match pool.next_records(&mut self.record, self.block_sizes.as_mut(), true)? {
                 Some(len) => {
-                    if let Some(sizes) = &mut self.block_sizes {
-                        sizes.push(len);
-                    }
                     self.written = 0;
                     self.len = len;
                 }
@@ -279,29 +273,29 @@ impl<W: Write> Lz4StreamWriter<W> {
     }
 
     /// Compresses the gathered bytes into the record (without threads; the record must be
-    /// written out), or submits them to the pool (with threads; there must be room).
+    /// written out).
     fn seal_page(&mut self) -> io::Result<()> {
-        match &mut self.engine {
-            Engine::Serial(compressor, filled) => {
-                debug_assert_eq!(self.written, self.len);
-                let len = compressor.compress_page(*filled, &mut self.record)?;
-                if let Some(sizes) = &mut self.block_sizes {
-                    sizes.push(len);
-                }
-                *filled = 0;
-                self.written = 0;
-                self.len = len;
-            }
-            Engine::Parallel(pool) => pool.submit()?,
+        let Engine::Serial(compressor, filled) = &mut self.engine else {
+            unreachable!("the pool closes its own pages");
+        };
+        debug_assert_eq!(self.written, self.len);
+        let len = compressor.compress_page(*filled, &mut self.record)?;
+        if let Some(sizes) = &mut self.block_sizes {
+            sizes.push(len);
         }
+        *filled = 0;
+        self.written = 0;
+        self.len = len;
         Ok(())
     }
 
     /// Writes out everything gathered so far as records, without flushing the inner writer.
     fn write_pending(&mut self) -> io::Result<()> {
         self.make_room()?;
-        if self.engine.filled() > 0 {
-            self.seal_page()?;
+        match &mut self.engine {
+            Engine::Serial(_, filled) if *filled > 0 => self.seal_page()?,
+            Engine::Serial(..) => {}
+            Engine::Parallel(pool) => pool.submit()?,
         }
         self.write_record(true)
     }
@@ -370,11 +364,11 @@ impl Engine {
         }
     }
 
-    /// Bytes gathered in the page so far.
-    fn filled(&self) -> usize {
+    /// Bytes gathered and not yet compressed (or submitted).
+    fn pending(&self) -> usize {
         match self {
             Engine::Serial(_, filled) => *filled,
-            Engine::Parallel(pool) => pool.filled(),
+            Engine::Parallel(pool) => pool.pending(),
         }
     }
 }
@@ -429,9 +423,10 @@ impl<W: Write> Write for Lz4StreamWriter<W> {
                 *filled += n;
                 n
             }
-            Engine::Parallel(pool) => pool.gather(buf),
+            // (Closes the page when full, and submits the job when that fills it.)
+            Engine::Parallel(pool) => return Ok(pool.gather(buf)?),
         };
-        if self.engine.filled() == self.engine.page_size() {
+        if self.engine.pending() == self.engine.page_size() {
             self.seal_page()?;
         }
         Ok(n)
@@ -460,8 +455,8 @@ impl<W: Write + fmt::Debug> fmt::Debug for Lz4StreamWriter<W> {
         f.debug_struct("Lz4StreamWriter")
             .field("inner", &self.inner)
             .field("page_size", &self.engine.page_size())
-            .field("filled", &self.engine.filled())
-            .field("pending", &(self.len - self.written))
+            .field("pending", &self.engine.pending())
+            .field("unwritten", &(self.len - self.written))
             .field("finished", &self.finished)
             .finish()
     }
