@@ -1,6 +1,7 @@
 //! Memory is constant in the stream's length (SPEC 6): the peak heap of a writer and a reader
 //! chained through `io::copy` at a 64 KiB page is the same for a 1 MiB stream and a 256 MiB one,
-//! and stays within what the options bound (the windows, a record, a block).
+//! and stays within what the options bound (the windows, a record, a block). With `threads(4)`
+//! the same holds of the pool's steady state (16 MiB against 256 MiB), within its bound.
 //!
 //! A counting global allocator (a wrapper over `System`) tracks the bytes allocated now and at
 //! the peak. Nothing holds the data: a `Read` source makes it on the fly, a writer compresses it
@@ -209,8 +210,8 @@ impl Write for CheckingSink<'_> {
 
 /// The peak heap above what was allocated before, while `len` bytes go through a writer and a
 /// reader with `io::copy`.
-fn round_trip_peak(pattern: &[u8], len: u64) -> usize {
-    let opts = StreamOptions::new().page_size(PAGE);
+fn round_trip_peak(pattern: &[u8], len: u64, threads: usize) -> usize {
+    let opts = StreamOptions::new().page_size(PAGE).threads(threads);
     let mut sink = CheckingSink {
         expected: Source::new(pattern, len),
         scratch: vec![0; 1 << 16],
@@ -229,8 +230,8 @@ fn round_trip_peak(pattern: &[u8], len: u64) -> usize {
 #[test]
 fn peak_heap_does_not_grow_with_the_stream() {
     let pattern = pattern();
-    let short = round_trip_peak(&pattern, 1 << 20);
-    let long = round_trip_peak(&pattern, 256 << 20);
+    let short = round_trip_peak(&pattern, 1 << 20, 1);
+    let long = round_trip_peak(&pattern, 256 << 20, 1);
     println!("peak heap: {short} bytes for 1 MiB, {long} bytes for 256 MiB");
     // The same, but for a little allocator noise (the test harness's own threads).
     assert!(
@@ -249,6 +250,39 @@ fn peak_heap_does_not_grow_with_the_stream() {
     assert!(
         short >= 2 * (WINDOW + PAGE),
         "the counting allocator counts"
+    );
+
+    // With threads(4) (issue 10): the pool's buffers are bounded by the options too (2n jobs
+    // in flight, each up to 256 KiB of pages after 64 KiB of history, with room for their
+    // records), and do not grow with the stream. 1 MiB is only 4 jobs, fewer than the pool
+    // keeps in flight, so the pool's steady state is compared at 16 MiB and 256 MiB. How many
+    // records wait in the harness's buffer between two reads depends on the threads' timing,
+    // so the two may differ by up to one job's records (measured: 50 KB at most).
+    let threads = 4;
+    let tiny = round_trip_peak(&pattern, 1 << 20, threads);
+    let short = round_trip_peak(&pattern, 16 << 20, threads);
+    let long = round_trip_peak(&pattern, 256 << 20, threads);
+    println!(
+        "peak heap with threads({threads}): {tiny} bytes for 1 MiB, {short} for 16 MiB, {long} \
+         for 256 MiB"
+    );
+    let job_input = WINDOW + 4 * PAGE;
+    let job_records = 4 * (4 + block);
+    // The jobs in flight, the one being gathered and one spare; the harness's buffer may have
+    // to take the records of every job in flight at once (a `Vec` that doubles, swapped with a
+    // second one); the reader's window and block.
+    let pool = (2 * threads + 2) * (job_input + job_records);
+    let harness = 2 * 2 * (2 * threads * job_records) + PAGE;
+    let jitter = job_records;
+    let bound = pool + harness + WINDOW + PAGE + (1 << 20) + 2 * block;
+    assert!(
+        long <= short + jitter,
+        "peak heap grew with the stream: {short} bytes for 16 MiB, {long} for 256 MiB"
+    );
+    assert!(tiny <= short, "{tiny} bytes for 1 MiB, {short} for 16 MiB");
+    assert!(
+        short <= bound && long <= bound,
+        "{short} / {long} bytes, more than {bound}"
     );
 }
 

@@ -105,6 +105,9 @@ pub(crate) struct Pool {
     ring_window: Option<usize>,
     /// Set once a worker panicked: every later call fails.
     failed: bool,
+    /// The workers' shared queue, to see in tests that they all stopped.
+    #[cfg(test)]
+    queue: std::sync::Weak<Mutex<Receiver<Job>>>,
 }
 
 impl Pool {
@@ -146,6 +149,8 @@ impl Pool {
             prefix: opts.get_size_prefix(),
             ring_window,
             failed: false,
+            #[cfg(test)]
+            queue: Arc::downgrade(&job_queue),
         };
         let dictionary = opts.dictionary_window();
         let reach = ring_window.unwrap_or(WINDOW_SIZE).min(dictionary.len());
@@ -414,5 +419,50 @@ fn compress_job(
             low = start;
         }
         start = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A worker that panics (here: a record buffer too small, which no writer makes) fails the
+    /// pool: the job's records are an error, and so is every later call, rather than a hang or
+    /// a stream with a hole in it.
+    #[test]
+    fn a_panicking_worker_is_an_error() {
+        let opts = StreamOptions::new().page_size(100).threads(2);
+        let mut pool = Pool::new(&opts);
+        pool.spare_records.push(vec![0; 3]);
+        assert_eq!(pool.gather(&[7; 100]).unwrap(), 100);
+        pool.submit().unwrap();
+        let mut record = Vec::new();
+        let err = pool.next_records(&mut record, None, true).unwrap_err();
+        assert_eq!(err.reason(), &Reason::WorkerPanicked);
+        assert_eq!(err.kind(), std::io::ErrorKind::Other);
+        assert_eq!(
+            pool.gather(&[7; 10])
+                .and_then(|_| pool.submit())
+                .unwrap_err()
+                .reason(),
+            &Reason::WorkerPanicked
+        );
+        assert!(pool.next_records(&mut record, None, false).is_err());
+    }
+
+    /// Dropping the pool (and so the writer) stops and joins every worker, even with jobs in
+    /// flight.
+    #[test]
+    fn dropping_stops_the_workers() {
+        let opts = StreamOptions::new().page_size(4096).threads(4);
+        let mut pool = Pool::new(&opts);
+        let queue = pool.queue.clone();
+        assert!(queue.upgrade().is_some());
+        for _ in 0..3 {
+            pool.gather(&[1; 4096]).unwrap();
+            pool.submit().unwrap();
+        }
+        drop(pool);
+        assert!(queue.upgrade().is_none(), "a worker still holds the queue");
     }
 }

@@ -233,7 +233,9 @@ pub fn gen_options(g: &mut Gen) -> StreamOptions {
         .strategy(gen_strategy(g))
         .dictionary(gen_dictionary(g))
         .end_marker(prefix != SizePrefix::OutOfBand && chance(g, 40))
-        .mode(gen_mode(g));
+        .mode(gen_mode(g))
+        // Parallel compression (issue 10) a fifth of the time.
+        .threads(if chance(g, 20) { between(g, 2, 8) } else { 1 });
     opts.validate().expect("generated options are valid");
     opts
 }
@@ -259,13 +261,14 @@ pub fn gen_mode(g: &mut Gen) -> Mode {
 /// A short description of `opts` for failure messages (the dictionary can be 100 KB).
 pub fn describe(opts: &StreamOptions) -> String {
     format!(
-        "page {} prefix {:?} {:?} dictionary {} bytes end marker {} {:?}",
+        "page {} prefix {:?} {:?} dictionary {} bytes end marker {} {:?} threads {}",
         opts.get_page_size(),
         opts.get_size_prefix(),
         opts.get_strategy(),
         opts.get_dictionary().len(),
         opts.get_end_marker(),
-        opts.get_mode()
+        opts.get_mode(),
+        opts.get_threads()
     )
 }
 
@@ -857,6 +860,18 @@ pub fn all_options() -> Vec<StreamOptions> {
         StreamOptions::new()
             .size_prefix(SizePrefix::OutOfBand)
             .page_size(100),
+        // Parallel compression (issue 10): the same guarantees with the pool's records.
+        StreamOptions::new()
+            .size_prefix(SizePrefix::U16)
+            .page_size(128)
+            .strategy(Strategy::RingBuffer { window: 300 })
+            .mode(Mode::High { level: 4 })
+            .threads(3)
+            .end_marker(true),
+        StreamOptions::new()
+            .size_prefix(SizePrefix::OutOfBand)
+            .page_size(100)
+            .threads(2),
     ]
 }
 
