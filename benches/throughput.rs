@@ -30,6 +30,16 @@
 //!   `0` skips it).
 //! - `LZ4S_BENCH_HC`: the HC levels of the HC table, comma-separated (default all, `1,..,12`;
 //!   `0` skips it). `LZ4S_BENCH_PAGES=0` skips the fast-mode tables (to run the HC table alone).
+//! - `LZ4S_BENCH_THREADS`: the thread counts of the threads table, comma-separated (default
+//!   `2`; `0` skips it).
+//!
+//! Threads (issue 10; after the HC table): on the whole data, 64 KiB pages, double buffer,
+//! 4-byte prefixes, for `Fast { acceleration: 1 }` and `High { level: 9 }`: ours with
+//! `threads(n)` against ours with `threads(1)` and against liblz4 (one thread, the
+//! double-buffer layout above), with the machine's core count
+//! (`std::thread::available_parallelism`) in the title, and issue 10's bars for `n = 2`:
+//! ours/threads(1) >= 1.5 (`Fast`) and 1.7 (`High`), ours/liblz4 >= 1.3 and 1.5. The threaded
+//! stream is checked to decode with liblz4 first.
 //!
 //! HC (issue 8; run first): on issue 8's sample (800 kB from the start of each of the corpus's
 //! five parts, 4 MB; the first 4 MB of other data), 64 KiB pages, double buffer, 4-byte
