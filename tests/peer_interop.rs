@@ -45,6 +45,14 @@
 //! (messages of 1..=1024 bytes in a 9 KiB ring, decoded in a 10 KiB ring; our side a ring
 //! window of 8 KiB).
 //!
+//! Last, our writer's parallel compression ([`threads_crossings`]): `threads(4)` (jobs of
+//! consecutive pages, up to 256 KiB each, compressed on a pool of threads, each from a copy of
+//! its history) in fast mode and HC level 9, decoded by liblz4 (double buffer, and ring with
+//! the full window and a 20,000-byte one) and python-lz4 (double buffer); pages of 64 KiB, 941
+//! and 8 KiB, with and without a dictionary, full pages and random flushes (which end jobs
+//! early), on data long enough for several jobs. The crossing's `threads` shows in its report
+//! (`threads 4`); every other crossing uses `threads(1)`.
+//!
 //! A failed crossing (wrong bytes, an error, a peer's non-zero exit, a panic) is reported with
 //! its settings and the first differing offset, and the test goes on.
 //!
@@ -376,6 +384,9 @@ struct Crossing {
     /// Peer -> us: the size of the buffer our reader reads into (0: `read_to_end`). Reads into
     /// a buffer with room for whole pages decode straight into it.
     read_piece: usize,
+    /// Us -> peer: our writer's `threads(n)` (1: the serial compressor; from 2, jobs of
+    /// consecutive pages compressed on a pool of threads).
+    threads: usize,
 }
 
 impl Crossing {
@@ -401,6 +412,7 @@ impl Crossing {
             n2_probe: false,
             write_piece: 10_007,
             read_piece: 0,
+            threads: 1,
         }
     }
 
@@ -418,6 +430,10 @@ impl Crossing {
             .strategy(strategy)
             .dictionary(dictionary.to_vec())
             .end_marker(self.end_marker);
+        let opts = match self.direction {
+            Direction::UsToPeer => opts.threads(self.threads),
+            Direction::PeerToUs => opts,
+        };
         match (self.accel, self.hc, self.direction) {
             (Some(acceleration), _, Direction::UsToPeer) => opts.mode(Mode::Fast { acceleration }),
             (None, Some(level), Direction::UsToPeer) => opts.mode(Mode::High { level }),
@@ -483,6 +499,9 @@ impl fmt::Display for Crossing {
         }
         if self.direction == Direction::PeerToUs && self.read_piece > 0 {
             write!(f, " reads of {}", self.read_piece)?;
+        }
+        if self.direction == Direction::UsToPeer && self.threads != 1 {
+            write!(f, " threads {}", self.threads)?;
         }
         write!(f, ", {} {} bytes", self.kind, self.len)
     }
@@ -604,6 +623,7 @@ fn matrix() -> Vec<Crossing> {
     out.extend(hc_crossings());
     out.extend(acceleration_crossings());
     out.extend(layout_crossings());
+    out.extend(threads_crossings());
     out
 }
 
@@ -1461,4 +1481,54 @@ fn peer_crossings() {
     println!("{summary}");
     eprintln!("{summary}");
     assert_eq!(failed, 0, "{summary}");
+}
+
+/// Our writer's parallel compression (`threads(4)`), decoded by liblz4 (double buffer and
+/// ring) and python-lz4 (double buffer), fast (the default mode) and HC level 9: three crossings
+/// each, at pages of 64 KiB (4-byte prefix), 941 (2-byte or out-of-band prefix) and 8 KiB
+/// (2-byte prefix), with and without a dictionary, full pages and random flushes (which end
+/// jobs early). The data spans several jobs (a job is up to 256 KiB of pages, each compressed
+/// from a copy of its history alone), so blocks at the start of a job reference the previous
+/// job's pages, and the dictionary only reaches the first job.
+fn threads_crossings() -> Vec<Crossing> {
+    const THREAD_KINDS: [Kind; 4] = [Kind::Text, Kind::Mixed, Kind::Binary, Kind::Runs];
+    let mut out = Vec::new();
+    let mut k = 0usize;
+    let mut group = 0usize;
+    for (peer, ring) in [(Peer::C, false), (Peer::C, true), (Peer::Python, false)] {
+        for hc in [None, Some(9)] {
+            group += 1;
+            for variant in 0..3 {
+                k += 1;
+                let (width, page, len) = match variant {
+                    0 => (4, 65_536, 1_200_000),
+                    1 => (if group % 2 == 0 { 0 } else { 2 }, 941, 600_000),
+                    _ => (2, 8192, 800_000),
+                };
+                let mut c = Crossing::new(peer, Direction::UsToPeer, width, page);
+                c.threads = 4;
+                c.ring = ring;
+                c.hc = hc;
+                c.kind = THREAD_KINDS[k % THREAD_KINDS.len()];
+                c.len = len;
+                // Per group: one page size without a dictionary, the others with one.
+                if (variant + group) % 3 != 0 {
+                    c.dict = if k % 2 == 0 { Dict::Small } else { Dict::Large };
+                    if ring && variant == 2 {
+                        c.window = 20_000;
+                    }
+                }
+                // Per group: random flushes on one or two page sizes, full pages on the rest
+                // (in writes of 10,007 bytes, or all in one write).
+                if (variant + group) % 2 == 1 {
+                    c.chunks = Chunks::Random(4000 + k as u64);
+                } else if k % 3 == 0 {
+                    c.write_piece = usize::MAX;
+                }
+                c.end_marker = peer == Peer::C && width != 0 && k % 2 == 1;
+                out.push(c);
+            }
+        }
+    }
+    out
 }
