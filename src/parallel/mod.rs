@@ -219,7 +219,7 @@ impl Pool {
         Ok(n)
     }
 
-    /// Whether another job may be submitted now (else [`next_record`](Self::next_record) must
+    /// Whether another job may be submitted now (else [`next_records`](Self::next_records) must
     /// hand one out first).
     pub(crate) fn has_room(&self) -> bool {
         self.in_flight < self.max_in_flight
