@@ -105,7 +105,7 @@ impl Decompressor {
     }
 
     /// Makes the last 64 KiB of `bytes`, the stream decoded so far, the history (after
-    /// [`decode_outside`](Self::decode_outside)).
+    /// [`decode_into`](Self::decode_into)).
     pub(crate) fn replace_history(&mut self, bytes: &[u8]) {
         self.window.replace_history(bytes);
     }
