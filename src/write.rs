@@ -15,6 +15,12 @@
 //! of the writer's time at 64 KiB and 1 MiB pages, measured with `perf`). Such a write hands
 //! over one record per page; if the inner writer fails once pages have been taken, the write
 //! returns them and the error waits for the next call, which returns it first.
+//!
+//! With [`threads(n)`](crate::StreamOptions::threads), `n >= 2`, the pages go to a
+//! [`Pool`] instead, which compresses them on `n` threads; the record
+//! waiting for the inner writer is then followed by those the pool has compressed since, handed
+//! over in order by the same rule, and every call makes room for one more job (waiting for the
+//! oldest, and handing it over) before it takes input, so the same guarantees hold.
 
 use std::fmt;
 use std::io::{self, Write};

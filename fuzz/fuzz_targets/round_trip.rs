@@ -16,6 +16,10 @@
 //!   acceleration, same dictionary, the data in one contiguous buffer), or, in HC mode, of
 //!   `LZ4_compress_HC_continue` at the same level (`LZ4_loadDictHC` on the dictionary).
 //!
+//! A quarter of the cases compress on 2 to 4 threads (`threads(n)`); their stream must equal a
+//! clean writer's at `threads(2)` given the same flushes (instead of the `Compressor`'s), and
+//! skip the liblz4 oracle (whose tables are kept across every block).
+//!
 //! The options include the compression mode: `Mode::High { level }` for 3 inputs in 8, every
 //! level `1..=12` alike (levels 10-12, the optimal parser, only on data of at most 4 KiB; longer
 //! data takes 7-9 instead), else `Mode::Fast { acceleration }` over `1..=65537`, mostly small.
@@ -45,6 +49,8 @@ struct Case {
     acceleration: u32,
     /// HC or fast, and the HC level (raw; see `lz4_stream_fuzz::mode`).
     mode: u8,
+    /// Parallel compression for a quarter of the values (`threads(2..=4)`), else one thread.
+    threads: u8,
     dictionary: Option<Vec<u8>>,
     /// Stretch the dictionary past 64 KiB (only its end counts).
     long_dictionary: bool,
@@ -103,7 +109,13 @@ fn run(case: Case) {
         .strategy(strategy)
         .dictionary(dictionary.clone())
         .end_marker(end_marker)
-        .mode(mode);
+        .mode(mode)
+        .threads(if case.threads % 4 == 0 {
+            2 + (case.threads as usize / 4) % 3
+        } else {
+            1
+        });
+    let threads = opts.get_threads();
     opts.validate()
         .expect("the options are valid by construction");
 
@@ -146,23 +158,45 @@ fn run(case: Case) {
     // The pages the writer must have compressed.
     let mut chunks: Vec<&[u8]> = Vec::new();
     let mut start = 0;
-    for cut in cuts {
+    for &cut in &cuts {
         while start < cut {
             let end = cut.min(start + page_size);
             chunks.push(&data[start..end]);
             start = end;
         }
     }
-    let mut compressor = Compressor::new(&opts).expect("valid options");
-    let mut expected = Vec::new();
-    let mut expected_sizes = Vec::new();
-    for chunk in &chunks {
-        expected_sizes.push(compressor.compress(chunk, &mut expected).expect("compress"));
-    }
-    if end_marker {
-        expected.resize(expected.len() + prefix.width(), 0);
-    }
-    assert!(stream == expected, "the stream depends on the write splits");
+    let (expected, expected_sizes) = if threads == 1 {
+        let mut compressor = Compressor::new(&opts).expect("valid options");
+        let mut expected = Vec::new();
+        let mut expected_sizes = Vec::new();
+        for chunk in &chunks {
+            expected_sizes.push(compressor.compress(chunk, &mut expected).expect("compress"));
+        }
+        if end_marker {
+            expected.resize(expected.len() + prefix.width(), 0);
+        }
+        (expected, expected_sizes)
+    } else {
+        // With threads, the stream of a clean writer at threads(2) given the same cuts (a flush
+        // ends a job, so the cuts matter even at a page's end).
+        let mut clean = Lz4StreamWriter::with_options(Vec::new(), &opts.clone().threads(2))
+            .expect("valid options");
+        let mut at = 0;
+        for (i, &cut) in cuts.iter().enumerate() {
+            clean.write_all(&data[at..cut]).expect("write");
+            if i + 1 < cuts.len() {
+                clean.flush().expect("flush");
+            }
+            at = cut;
+        }
+        clean.try_finish().expect("finish");
+        let expected_sizes = clean.take_block_sizes();
+        (clean.finish().expect("finish"), expected_sizes)
+    };
+    assert!(
+        stream == expected,
+        "the stream depends on the write splits or the threads"
+    );
     if out_of_band {
         assert_eq!(sizes, expected_sizes);
     } else {
@@ -170,10 +204,11 @@ fn run(case: Case) {
     }
 
     check_strategy(&stream, &opts, &chunks, &sizes);
-    if strategy
-        == (Strategy::RingBuffer {
-            window: WINDOW_SIZE,
-        })
+    if threads == 1
+        && strategy
+            == (Strategy::RingBuffer {
+                window: WINDOW_SIZE,
+            })
     {
         check_liblz4_oracle(&opts, &chunks, mode);
     }
