@@ -27,6 +27,8 @@
 use std::fmt;
 use std::io;
 
+use crate::diagnose::Hint;
+
 /// What went wrong; see [`Error::reason`].
 ///
 /// The variants fall into three groups, told apart by [`Error::kind`]: options and calls the
@@ -236,6 +238,9 @@ pub struct Error {
     /// Offset of the block's record (its prefix) in the compressed stream, when known: the
     /// sans-IO decompressor does not see the stream, so only the reader and writer know it.
     offset: Option<u64>,
+    /// The likely cause, when the first record of a stream fails (the reader guesses it from
+    /// the stream's first bytes).
+    hint: Option<Hint>,
 }
 
 impl Error {
@@ -245,6 +250,7 @@ impl Error {
             reason,
             block: None,
             offset: None,
+            hint: None,
         }
     }
 
@@ -254,6 +260,7 @@ impl Error {
             reason,
             block: Some(block),
             offset: None,
+            hint: None,
         }
     }
 
@@ -261,6 +268,31 @@ impl Error {
     pub(crate) fn with_offset(mut self, offset: u64) -> Self {
         self.offset = Some(offset);
         self
+    }
+
+    /// The same error, with its likely cause.
+    pub(crate) fn with_hint(mut self, hint: Option<Hint>) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    /// The likely cause, when the first record of a stream failed and its first bytes or the
+    /// failure suggest one: another format's magic number, another prefix width, a larger page
+    /// size, a missing dictionary. The message ends with it too.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use lz4_stream::{Hint, Lz4StreamReader};
+    ///
+    /// // The first bytes of a file written by the `lz4` command line: an LZ4 frame.
+    /// let frame = [0x04, 0x22, 0x4D, 0x18, 0x64, 0x40, 0xA7, 0x05, 0x00, 0x00, 0x00];
+    /// let err = Lz4StreamReader::new(&frame[..]).read_to_end(&mut Vec::new()).unwrap_err();
+    /// let err = err.get_ref().unwrap().downcast_ref::<lz4_stream::Error>().unwrap();
+    /// assert!(matches!(err.hint(), Some(Hint::OtherFormat { .. })));
+    /// assert!(err.to_string().contains("likely cause: the input starts as an LZ4 frame"));
+    /// ```
+    pub fn hint(&self) -> Option<Hint> {
+        self.hint
     }
 
     /// What went wrong.
@@ -293,7 +325,11 @@ impl fmt::Display for Error {
             (None, Some(offset)) => write!(f, "at offset {offset}: ")?,
             (None, None) => {}
         }
-        self.reason.fmt(f)
+        self.reason.fmt(f)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " (likely cause: {hint})")?;
+        }
+        Ok(())
     }
 }
 

@@ -74,6 +74,7 @@ mod block;
 mod bufread;
 mod compressor;
 mod decompressor;
+mod diagnose;
 mod error;
 mod options;
 mod parallel;
@@ -85,6 +86,7 @@ mod write;
 pub use bufread::Lz4StreamBufReader;
 pub use compressor::Compressor;
 pub use decompressor::Decompressor;
+pub use diagnose::Hint;
 pub use error::{Error, Reason};
 pub use options::{
     compress_bound, Mode, SizePrefix, Strategy, StreamOptions, MAX_ACCELERATION, MAX_HC_LEVEL,

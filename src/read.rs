@@ -28,9 +28,27 @@ use std::fmt;
 use std::io::{self, BufRead, Read};
 
 use crate::decompressor::Decompressor;
+use crate::diagnose::{diagnose, Hint};
 use crate::error::{Error, Reason};
 use crate::options::{SizePrefix, StreamOptions, WINDOW_SIZE};
 use crate::record::{check_block_size, read_prefix, MAX_PREFIX_WIDTH};
+
+/// How many of a stream's first bytes the diagnosis of a failing first record looks at.
+const HEAD: usize = 8;
+
+/// The options the diagnosis of a failing first record weighs.
+struct FirstRecord {
+    prefix: SizePrefix,
+    page_size: usize,
+    /// Whether the reader has a dictionary.
+    dictionary: bool,
+}
+
+impl FirstRecord {
+    fn diagnose(&self, head: &[u8], reason: &Reason) -> Option<Hint> {
+        diagnose(head, reason, self.prefix, self.page_size, self.dictionary)
+    }
+}
 
 /// The first allocation for a block's bytes; the buffer then doubles as bytes arrive.
 const FIRST_BLOCK_ALLOCATION: usize = 64 * 1024;
@@ -307,9 +325,37 @@ impl<S: Source> Core<S> {
             .field("done", &self.done)
     }
 
-    /// An error about the current record.
+    /// An error about the current record (with its likely cause, on the stream's first record).
     fn error(&self, reason: Reason) -> Error {
-        Error::at_block(reason, self.decompressor.blocks()).with_offset(self.record_offset)
+        let head = self.head(&self.block[..self.block_got]);
+        let hint = self.hint(&head, &reason);
+        Error::at_block(reason, self.decompressor.blocks())
+            .with_offset(self.record_offset)
+            .with_hint(hint)
+    }
+
+    /// The first bytes of the current record, its prefix's as read then `block`'s.
+    fn head(&self, block: &[u8]) -> Vec<u8> {
+        let prefix = &self.prefix_bytes[..self.prefix_got];
+        let mut head = prefix.to_vec();
+        head.extend_from_slice(&block[..block.len().min(HEAD - prefix.len())]);
+        head
+    }
+
+    /// The likely cause of `reason` if the current record is the stream's first, whose first
+    /// bytes are `head` (see [`diagnose`]).
+    fn hint(&self, head: &[u8], reason: &Reason) -> Option<Hint> {
+        self.first_record()
+            .and_then(|first| first.diagnose(head, reason))
+    }
+
+    /// What the diagnosis of the first record needs, if the current record is the first.
+    fn first_record(&self) -> Option<FirstRecord> {
+        (self.record_offset == 0 && self.decompressor.blocks() == 0).then(|| FirstRecord {
+            prefix: self.prefix,
+            page_size: self.decompressor.page_size(),
+            dictionary: !self.decompressor.history().is_empty(),
+        })
     }
 
     /// Records `reason` as the end of the stream and returns it.
@@ -399,6 +445,7 @@ impl<S: Source> Core<S> {
         });
         if self.prefix_got == 0 && self.block_size.is_none() && next_size != Some(None) {
             let width = self.prefix.width();
+            let first = self.first_record();
             if let Some(held) = self.source.peek()? {
                 let size = match next_size {
                     Some(size) => size,
@@ -411,7 +458,11 @@ impl<S: Source> Core<S> {
                         && check_block_size(size, page_size).is_ok()
                 });
                 if let Some(size) = whole {
-                    let decoded = decode(&mut self.decompressor, &held[width..width + size]);
+                    let mut decoded = decode(&mut self.decompressor, &held[width..width + size]);
+                    if let (Err(err), Some(first)) = (&decoded, &first) {
+                        let hint = first.diagnose(&held[..held.len().min(HEAD)], err.reason());
+                        decoded = decoded.map_err(|err| err.with_hint(hint));
+                    }
                     // The record is read, whether it decoded or not (as on the copying path).
                     self.source.consume(width + size);
                     if let Some(sizes) = &mut self.block_sizes {
@@ -424,7 +475,11 @@ impl<S: Source> Core<S> {
         let Some(size) = self.fetch_block()? else {
             return Ok(None);
         };
-        let decoded = decode(&mut self.decompressor, &self.block[..size]);
+        let decoded = decode(&mut self.decompressor, &self.block[..size]).map_err(|err| {
+            let head = self.head(&self.block[..size]);
+            let hint = self.hint(&head, err.reason());
+            err.with_hint(hint)
+        });
         self.decoded(decoded, size)
     }
 
