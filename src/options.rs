@@ -115,8 +115,9 @@ pub enum Strategy {
 /// # Errors
 ///
 /// An acceleration outside `1..=MAX_ACCELERATION` or a level outside `1..=MAX_HC_LEVEL` makes
-/// [`StreamOptions::validate`], [`Compressor::new`](crate::Compressor::new) and the writer's
-/// constructors fail with `InvalidInput` ([`Reason::Acceleration`], [`Reason::Level`]).
+/// [`StreamOptions::validate`] and every constructor fail with `InvalidInput`
+/// ([`Reason::Acceleration`], [`Reason::Level`]): readers ignore the mode, but not a mistake in
+/// it.
 ///
 /// ```
 /// use lz4_stream::{Mode, StreamOptions};
@@ -283,7 +284,8 @@ impl StreamOptions {
     }
 
     /// Sets how the writer compresses (default: `Mode::Fast { acceleration: 1 }`). Readers
-    /// ignore it: every mode writes the same format.
+    /// ignore it (every mode writes the same format), but refuse one out of range, as every
+    /// constructor refuses an invalid option.
     pub fn mode(mut self, mode: Mode) -> Self {
         self.mode = mode;
         self
@@ -295,7 +297,8 @@ impl StreamOptions {
     }
 
     /// Sets how many threads [`Lz4StreamWriter`](crate::Lz4StreamWriter) compresses on
-    /// (default 1; 0 is `InvalidInput`). A writer-side option that readers ignore.
+    /// (default 1; 0 is `InvalidInput` from every constructor). A writer-side option that readers
+    /// ignore.
     ///
     /// With `n >= 2` the writer gathers consecutive pages into jobs of up to 256 KiB (at least
     /// one page; a flush ends a job), and hands each job, with a copy of the history its first
@@ -369,7 +372,9 @@ impl StreamOptions {
         self.check_reader()
     }
 
-    /// The rules both ends share.
+    /// The rules both ends share: every option valid (a reader refuses a writer-side option
+    /// out of range too, so that options are refused or accepted alike everywhere), the page
+    /// size buildable, an end marker only with prefixes.
     fn check_common(&self) -> Result<(), Error> {
         if !(1..=MAX_PAGE_SIZE).contains(&self.page_size)
             || !buffers_fit(self.page_size, isize::MAX as usize)
@@ -380,21 +385,6 @@ impl StreamOptions {
         }
         if self.end_marker && self.size_prefix == SizePrefix::OutOfBand {
             return Err(Error::new(Reason::EndMarkerWithoutPrefix));
-        }
-        Ok(())
-    }
-
-    /// What a writer (or a [`Compressor`](crate::Compressor)) needs: every block it may write
-    /// must fit its prefix, and the window must be within LZ4's reach.
-    pub(crate) fn check_writer(&self) -> Result<(), Error> {
-        self.check_common()?;
-        let bound = compress_bound(self.page_size);
-        if bound > self.size_prefix.max_block_size() {
-            return Err(Error::new(Reason::PrefixTooNarrow {
-                width: self.size_prefix.width(),
-                page_size: self.page_size,
-                bound,
-            }));
         }
         if let Strategy::RingBuffer { window } = self.strategy {
             if window > WINDOW_SIZE {
@@ -415,7 +405,24 @@ impl StreamOptions {
         }
     }
 
-    /// What a reader (or a [`Decompressor`](crate::Decompressor)) needs: a valid page size.
+    /// What a writer (or a [`Compressor`](crate::Compressor)) needs: the common rules, and every
+    /// block it may write must fit its prefix.
+    pub(crate) fn check_writer(&self) -> Result<(), Error> {
+        self.check_common()?;
+        let bound = compress_bound(self.page_size);
+        if bound > self.size_prefix.max_block_size() {
+            return Err(Error::new(Reason::PrefixTooNarrow {
+                width: self.size_prefix.width(),
+                page_size: self.page_size,
+                bound,
+            }));
+        }
+        Ok(())
+    }
+
+    /// What a reader (or a [`Decompressor`](crate::Decompressor)) needs: the common rules. A
+    /// prefix too narrow for the page's largest block is not one of them: a reader decodes the
+    /// blocks that fit (python-lz4 writes such streams), and refuses a size beyond its page.
     pub(crate) fn check_reader(&self) -> Result<(), Error> {
         self.check_common()
     }

@@ -88,9 +88,11 @@ impl<R: Read> Lz4StreamReader<R> {
         Self::with_options(inner, &StreamOptions::new()).expect("the default options are valid")
     }
 
-    /// A reader with `opts`: its page size, prefix, dictionary and end marker (the strategy does
-    /// not matter to a reader). `InvalidInput` for a page size out of range or for
-    /// [`SizePrefix::OutOfBand`], which needs [`with_block_sizes`](Self::with_block_sizes).
+    /// A reader with `opts`: its page size, prefix, dictionary and end marker (the strategy,
+    /// mode and threads do not matter to a reader). `InvalidInput` for options that are not
+    /// valid (a page size out of range, a ring window over 64 KiB, a mode or thread count out
+    /// of range: every constructor refuses them) or for [`SizePrefix::OutOfBand`], which needs
+    /// [`with_block_sizes`](Self::with_block_sizes).
     pub fn with_options(inner: R, opts: &StreamOptions) -> io::Result<Self> {
         let core = Core::with_options(Copying(inner), opts)?;
         Ok(Lz4StreamReader { core })

@@ -78,6 +78,26 @@ fn writer_accepts(opts: &StreamOptions) -> bool {
         && Lz4StreamWriter::with_options(Vec::new(), opts).is_ok()
 }
 
+/// The result of every reader-side constructor for `opts` (issue 11: invalid options are
+/// refused by every constructor, writer-side options out of range included).
+fn reader_side_errors(opts: &StreamOptions) -> Vec<Error> {
+    let mut errors = Vec::new();
+    errors.extend(Decompressor::new(opts).err());
+    let readers = [
+        Lz4StreamReader::with_options(&[][..], opts).err(),
+        Lz4StreamReader::with_block_sizes(&[][..], opts, vec![]).err(),
+        lz4_stream::Lz4StreamBufReader::with_options(&[][..], opts).err(),
+    ];
+    for err in readers.into_iter().flatten() {
+        let err = lz4_error(&err).clone();
+        // One of the two prefixed / out-of-band constructors refuses the prefix instead.
+        if err.reason() != &Reason::BlockSizesMismatch {
+            errors.push(err);
+        }
+    }
+    errors
+}
+
 /// Whether the reader-side constructors accept `opts`.
 fn reader_accepts(opts: &StreamOptions) -> bool {
     let reader = match opts.get_size_prefix() {
@@ -170,11 +190,17 @@ fn ring_window_beyond_64k() {
             check_unplaced(err, ErrorKind::InvalidInput);
             assert_eq!(err.reason(), &Reason::Window { window });
         }
-        // The strategy does not matter to a reader.
-        assert!(reader_accepts(&opts));
+        // Readers refuse it too (they keep 64 KiB of history whatever the strategy, but an
+        // invalid option is a mistake wherever it is given).
+        let errors = reader_side_errors(&opts);
+        assert_eq!(errors.len(), 3);
+        for err in &errors {
+            check_unplaced(err, ErrorKind::InvalidInput);
+            assert_eq!(err.reason(), &Reason::Window { window });
+        }
     }
     let opts = StreamOptions::new().strategy(Strategy::RingBuffer { window: 65_536 });
-    assert!(writer_accepts(&opts));
+    assert!(writer_accepts(&opts) && reader_accepts(&opts));
 }
 
 #[test]
@@ -188,8 +214,12 @@ fn acceleration_out_of_range() {
             assert_eq!(err.reason(), &Reason::Acceleration { acceleration });
             assert!(err.to_string().contains("outside 1..=65537"), "{err}");
         }
-        // The mode does not matter to a reader.
-        assert!(reader_accepts(&opts));
+        // Readers ignore the mode, but refuse one out of range.
+        let errors = reader_side_errors(&opts);
+        assert_eq!(errors.len(), 3, "acceleration {acceleration}");
+        for err in &errors {
+            assert_eq!(err.reason(), &Reason::Acceleration { acceleration });
+        }
     }
     for acceleration in [1, 2, MAX_ACCELERATION] {
         assert!(writer_accepts(
@@ -200,7 +230,7 @@ fn acceleration_out_of_range() {
 
 /// An HC level outside `1..=MAX_HC_LEVEL` (liblz4 takes 0 as its default and clamps 13 and up
 /// to 12; here they are mistakes) is refused by every writer-side constructor, without a block
-/// or offset; readers ignore the mode.
+/// or offset, and by every reader-side one too.
 #[test]
 fn level_out_of_range() {
     for level in [0, MAX_HC_LEVEL + 1, 100, u32::MAX] {
@@ -223,8 +253,12 @@ fn level_out_of_range() {
         for err in writer_side_errors(&opts) {
             assert_eq!(err.reason(), &Reason::Level { level });
         }
-        // The mode does not matter to a reader.
-        assert!(reader_accepts(&opts));
+        // Readers ignore the mode, but refuse one out of range.
+        let errors = reader_side_errors(&opts);
+        assert_eq!(errors.len(), 3, "level {level}");
+        for err in &errors {
+            assert_eq!(err.reason(), &Reason::Level { level });
+        }
     }
     for level in 1..=MAX_HC_LEVEL {
         assert!(writer_accepts(

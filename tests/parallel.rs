@@ -10,7 +10,8 @@
 //! - `the_stream_does_not_depend_on_write_splits`: without flushes, the stream is the same
 //!   however the writes are split.
 //! - `threads_zero_is_refused`: `threads(0)` is `InvalidInput` (`Reason::Threads`) from
-//!   `validate()` and the writer; readers and `Compressor` ignore the option.
+//!   `validate()`, the writer, `Compressor` and the readers (which otherwise ignore the
+//!   option).
 //! - `out_of_band_sizes_with_threads`: the block sizes of an out-of-band stream come out in
 //!   order.
 
@@ -232,9 +233,17 @@ fn threads_zero_is_refused() {
     let inner = err.get_ref().unwrap().downcast_ref::<lz4_stream::Error>();
     assert_eq!(inner.unwrap().reason(), &Reason::Threads);
     assert!(err.to_string().contains("threads(0)"), "{err}");
-    // Readers and the one-chunk compressor do not compress on threads.
-    assert!(Lz4StreamReader::with_options(&[][..], &opts).is_ok());
+    // Readers and the one-chunk compressor do not compress on threads, but refuse an invalid
+    // count all the same (issue 11: invalid options are refused by every constructor).
+    let err = Lz4StreamReader::with_options(&[][..], &opts).unwrap_err();
+    let inner = err.get_ref().unwrap().downcast_ref::<lz4_stream::Error>();
+    assert_eq!(inner.unwrap().reason(), &Reason::Threads);
+    assert_eq!(
+        Compressor::new(&opts).unwrap_err().reason(),
+        &Reason::Threads
+    );
     assert!(Compressor::new(&StreamOptions::new().threads(4)).is_ok());
+    assert!(Lz4StreamReader::with_options(&[][..], &StreamOptions::new().threads(4)).is_ok());
 }
 
 #[test]
