@@ -219,6 +219,17 @@ impl Compressor {
     }
 }
 
+impl std::fmt::Debug for Compressor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Compressor")
+            .field("page_size", &self.page_size)
+            .field("prefix", &self.prefix)
+            .field("ring_window", &self.ring_window)
+            .field("blocks", &self.blocks)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The block compressor of `mode` (valid), with empty tables.
 pub(crate) fn matcher_for(mode: Mode) -> Matcher {
     match mode {

@@ -323,7 +323,7 @@ fn round_trip_matrix() {
                         }
                         // python-lz4: "Inconsistent buffer_size/store_comp_size values".
                         if compress_bound(page) > prefix.max_block_size() {
-                            let err = Compressor::new(&opts).err().expect("too narrow a prefix");
+                            let err = Compressor::new(&opts).expect_err("too narrow a prefix");
                             assert!(matches!(err.reason(), Reason::PrefixTooNarrow { .. }));
                             continue;
                         }
@@ -376,7 +376,7 @@ fn modes_python_accepts_and_we_refuse() {
             .page_size(941)
             .size_prefix(SizePrefix::U16)
             .mode(python);
-        let err = Compressor::new(&opts).err().expect("refused");
+        let err = Compressor::new(&opts).expect_err("refused");
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert_eq!(err.reason(), &ours);
         let err = Lz4StreamWriter::with_options(Vec::new(), &opts).expect_err("refused");
@@ -451,7 +451,7 @@ fn invalid_prefix_widths() {
 fn page_too_large_for_the_prefix() {
     for (prefix, page) in [(SizePrefix::U8, 256), (SizePrefix::U16, 65_536)] {
         let opts = StreamOptions::new().page_size(page).size_prefix(prefix);
-        let err = Compressor::new(&opts).err().expect("compressor refuses");
+        let err = Compressor::new(&opts).expect_err("compressor refuses");
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(matches!(err.reason(), Reason::PrefixTooNarrow { .. }));
         let err = Lz4StreamWriter::with_options(Vec::new(), &opts).unwrap_err();
