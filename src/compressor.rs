@@ -1,7 +1,8 @@
 //! The sans-IO compressor: one chunk in, one record out.
 //!
 //! [`Compressor`] turns each chunk of at most a page into one record (size prefix and LZ4
-//! block), keeping the history the strategy allows the next block to reference (SPEC 1.1):
+//! block), keeping the history the strategy allows the next block to reference (`FORMAT.md`,
+//! "History"):
 //!
 //! - [`Strategy::DoubleBuffer`]: the previous block only (or, before the first block, the
 //!   dictionary), as python-lz4 and liblz4's double-buffer users compress; their decoders keep

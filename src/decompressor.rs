@@ -4,9 +4,9 @@
 //! (the initial dictionary before the first block), whatever strategy the writer used: that is
 //! the most any LZ4 stream can reference, so it decodes every stream liblz4 or python-lz4 can
 //! write, including liblz4 double-buffer streams whose blocks reach past the previous block
-//! (SPEC 1.1). Blocks decode straight into the page of a [`Window`], right after the history
-//! (the crate's decoder in prefix mode, [`block::decode`](crate::block::decode)), and the bytes
-//! handed back are that page, so nothing is copied.
+//! (`FORMAT.md`, "History"). Blocks decode straight into the page of a [`Window`], right after
+//! the history (the crate's decoder in prefix mode, [`block::decode`](crate::block::decode)),
+//! and the bytes handed back are that page, so nothing is copied.
 //!
 //! A block that does not decode, decodes to more than a page, or references bytes the history
 //! does not hold is an error (`InvalidData`), never wrong bytes. The decompressor does not

@@ -89,7 +89,8 @@ impl SizePrefix {
     }
 }
 
-/// What history the writer lets each block reference (SPEC 1.1). Readers decode both.
+/// What history the writer lets each block reference (`FORMAT.md` in the repository,
+/// "History"). Readers decode both.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Strategy {
     /// Block N references the bytes of block N-1 (its last 64 KiB) and nothing older; block 0
@@ -151,7 +152,8 @@ pub enum Strategy {
 ///
 /// let text: Vec<u8> = (0..20_000u32).flat_map(|i| format!("{} ", i % 997).into_bytes()).collect();
 /// let compress = |mode| -> std::io::Result<Vec<u8>> {
-///     let mut writer = Lz4StreamWriter::with_options(Vec::new(), &StreamOptions::new().mode(mode))?;
+///     let opts = StreamOptions::new().mode(mode);
+///     let mut writer = Lz4StreamWriter::with_options(Vec::new(), &opts)?;
 ///     writer.write_all(&text)?;
 ///     writer.finish()
 /// };

@@ -85,7 +85,8 @@ impl<W: Write> Lz4StreamWriter<W> {
         Self::with_options(inner, &StreamOptions::new()).expect("the default options are valid")
     }
 
-    /// A writer with `opts`; `InvalidInput` if they break a writer's rules (SPEC 1.2).
+    /// A writer with `opts`; `InvalidInput` if they break a writer's rules (`FORMAT.md`,
+    /// "Records").
     ///
     /// ```
     /// use lz4_stream::{Lz4StreamWriter, SizePrefix, StreamOptions, Strategy};
