@@ -63,8 +63,13 @@ impl<R: BufRead> Lz4StreamBufReader<R> {
         Self::with_options(inner, &StreamOptions::new()).expect("the default options are valid")
     }
 
-    /// A reader with `opts`: its page size, prefix, dictionary and end marker (the strategy does
-    /// not matter to a reader). `InvalidInput` for a page size out of range or for
+    /// A reader with `opts`: its page size, prefix, dictionary and end marker (the strategy,
+    /// mode and threads do not matter to a reader).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for options that are not valid (every constructor refuses them; see
+    /// [`StreamOptions::validate`]) or for
     /// [`SizePrefix::OutOfBand`](crate::SizePrefix::OutOfBand), which needs
     /// [`with_block_sizes`](Self::with_block_sizes).
     pub fn with_options(inner: R, opts: &StreamOptions) -> io::Result<Self> {
@@ -74,9 +79,12 @@ impl<R: BufRead> Lz4StreamBufReader<R> {
 
     /// A reader for a stream whose records have no prefixes
     /// ([`SizePrefix::OutOfBand`](crate::SizePrefix::OutOfBand)): the block sizes come from the
-    /// application, in order, and the stream ends after the last. `InvalidInput` with any other
-    /// prefix. A size of 0 or above `compress_bound(page_size)` is `InvalidData` when the reader
-    /// reaches it.
+    /// application, in order, and the stream ends after the last.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` with any other prefix, or options that are not valid. A size of 0 or
+    /// above `compress_bound(page_size)` is `InvalidData` when the reader reaches it.
     pub fn with_block_sizes(
         inner: R,
         opts: &StreamOptions,

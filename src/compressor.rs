@@ -74,7 +74,12 @@ pub struct Compressor {
 }
 
 impl Compressor {
-    /// A compressor for `opts`; fails with `InvalidInput` if the options break a writer's rules.
+    /// A compressor for `opts`. It compresses one chunk per call, on the caller's thread
+    /// (`threads` does not apply).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if the options break a writer's rules ([`StreamOptions::validate`]).
     pub fn new(opts: &StreamOptions) -> Result<Compressor, Error> {
         opts.check_writer()?;
         let ring_window = match opts.get_strategy() {
@@ -113,7 +118,12 @@ impl Compressor {
     /// Returns the number of bytes appended.
     ///
     /// An empty chunk gives the 1-byte block `00`, which decodes to nothing (as in python-lz4
-    /// and liblz4). A chunk longer than the page is `InvalidInput`, and changes nothing.
+    /// and liblz4).
+    ///
+    /// # Errors
+    ///
+    /// A chunk longer than the page is `InvalidInput` ([`Reason::ChunkTooLong`]), and changes
+    /// nothing.
     pub fn compress(&mut self, chunk: &[u8], out: &mut Vec<u8>) -> Result<usize, Error> {
         if chunk.len() > self.page_size {
             return Err(Error::at_block(

@@ -46,8 +46,12 @@ pub struct Decompressor {
 }
 
 impl Decompressor {
-    /// A decompressor for `opts`; fails with `InvalidInput` if the page size is out of range.
-    /// Only the page size and the dictionary matter here.
+    /// A decompressor for `opts`. Only the page size and the dictionary matter here.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for options that are not valid (every constructor refuses them; see
+    /// [`StreamOptions::validate`]).
     pub fn new(opts: &StreamOptions) -> Result<Decompressor, Error> {
         opts.check_reader()?;
         Ok(Decompressor {
@@ -59,9 +63,11 @@ impl Decompressor {
 
     /// Decodes `block` (a block without its size prefix) and returns its bytes.
     ///
-    /// Errors (`InvalidData`): an empty block, a block longer than
-    /// `compress_bound(page_size)`, a malformed block, one that decodes to more than a page,
-    /// one that references bytes before the history.
+    /// # Errors
+    ///
+    /// `InvalidData`: an empty block, a block longer than `compress_bound(page_size)`, a
+    /// malformed block, one that decodes to more than a page, one that references bytes before
+    /// the history. The history is then as it was.
     pub fn decompress(&mut self, block: &[u8]) -> Result<&[u8], Error> {
         let len = self.decode(block)?;
         Ok(self.window.recent(len))

@@ -369,6 +369,15 @@ impl StreamOptions {
     }
 
     /// Checks every rule, those of the writer and of the reader.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput`, with the [`Reason`]: a page size out of range ([`Reason::PageSize`]), a
+    /// prefix too narrow for the page's largest block ([`Reason::PrefixTooNarrow`]; readers
+    /// accept it), a ring window over 64 KiB ([`Reason::Window`]), an acceleration or level out
+    /// of range ([`Reason::Acceleration`], [`Reason::Level`]), `threads(0)`
+    /// ([`Reason::Threads`]), an end marker with out-of-band sizes
+    /// ([`Reason::EndMarkerWithoutPrefix`]).
     pub fn validate(&self) -> Result<(), Error> {
         self.check_writer()?;
         self.check_reader()

@@ -89,9 +89,13 @@ impl<R: Read> Lz4StreamReader<R> {
     }
 
     /// A reader with `opts`: its page size, prefix, dictionary and end marker (the strategy,
-    /// mode and threads do not matter to a reader). `InvalidInput` for options that are not
-    /// valid (a page size out of range, a ring window over 64 KiB, a mode or thread count out
-    /// of range: every constructor refuses them) or for [`SizePrefix::OutOfBand`], which needs
+    /// mode and threads do not matter to a reader).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for options that are not valid (a page size out of range, a ring window
+    /// over 64 KiB, a mode or thread count out of range: every constructor refuses them; see
+    /// [`StreamOptions::validate`]) or for [`SizePrefix::OutOfBand`], which needs
     /// [`with_block_sizes`](Self::with_block_sizes).
     pub fn with_options(inner: R, opts: &StreamOptions) -> io::Result<Self> {
         let core = Core::with_options(Copying(inner), opts)?;
@@ -100,8 +104,11 @@ impl<R: Read> Lz4StreamReader<R> {
 
     /// A reader for a stream whose records have no prefixes ([`SizePrefix::OutOfBand`]): the
     /// block sizes come from the application, in order, and the stream ends after the last.
-    /// `InvalidInput` with any other prefix. A size of 0 or above `compress_bound(page_size)`
-    /// is `InvalidData` when the reader reaches it.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` with any other prefix, or options that are not valid. A size of 0 or
+    /// above `compress_bound(page_size)` is `InvalidData` when the reader reaches it.
     pub fn with_block_sizes(
         inner: R,
         opts: &StreamOptions,

@@ -64,7 +64,10 @@ pub(crate) fn check_block_size(size: usize, page_size: usize) -> Result<(), Reas
 /// Splits the first record off `input`, for streams held in memory (python-lz4's `get_block`).
 ///
 /// Returns the record and the bytes after it. `prefix` and `page_size` are those of the stream;
-/// the prefix must not be [`SizePrefix::OutOfBand`] (there is nothing to split by). Errors:
+/// the prefix must not be [`SizePrefix::OutOfBand`] (there is nothing to split by).
+///
+/// # Errors
+///
 /// `UnexpectedEof` when `input` ends inside the record (an empty `input` included: a stream
 /// held in memory ends where its caller stops calling), `InvalidData` when the prefix announces
 /// more than `compress_bound(page_size)` bytes, `InvalidInput` for an out-of-band prefix.

@@ -85,8 +85,12 @@ impl<W: Write> Lz4StreamWriter<W> {
         Self::with_options(inner, &StreamOptions::new()).expect("the default options are valid")
     }
 
-    /// A writer with `opts`; `InvalidInput` if they break a writer's rules (`FORMAT.md`,
-    /// "Records").
+    /// A writer with `opts`.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` if the options break a writer's rules ([`StreamOptions::validate`];
+    /// `FORMAT.md`, "Records").
     ///
     /// ```
     /// use lz4_stream::{Lz4StreamWriter, SizePrefix, StreamOptions, Strategy};
@@ -308,8 +312,15 @@ impl<W: Write> Lz4StreamWriter<W> {
     }
 
     /// Writes everything out, then the end marker if configured, and flushes the inner writer;
-    /// after it no more input is taken. On error (`WouldBlock` included) call it again: it goes
-    /// on where it stopped. [`finish`](Self::finish) calls it, then returns the inner writer.
+    /// after it no more input is taken. [`finish`](Self::finish) calls it, then returns the
+    /// inner writer.
+    ///
+    /// # Errors
+    ///
+    /// The inner writer's errors, untouched (`WouldBlock` included): call it again and it goes
+    /// on where it stopped, nothing lost or written twice. `WriteZero` if the inner writer
+    /// takes no bytes. With threads, [`Reason::WorkerPanicked`] if a compression thread
+    /// panicked.
     pub fn try_finish(&mut self) -> io::Result<()> {
         self.write_pending()?;
         if !self.finished {
@@ -329,8 +340,11 @@ impl<W: Write> Lz4StreamWriter<W> {
 
     /// Finishes the stream (see [`try_finish`](Self::try_finish)) and returns the inner writer.
     ///
-    /// On error the writer is dropped, and its drop makes one more best-effort attempt; to
-    /// retry (after `WouldBlock`, say) and keep the writer, call `try_finish` until it succeeds.
+    /// # Errors
+    ///
+    /// Those of [`try_finish`](Self::try_finish). The writer is then dropped, and its drop
+    /// makes one more best-effort attempt; to retry (after `WouldBlock`, say) and keep the
+    /// writer, call `try_finish` until it succeeds.
     pub fn finish(mut self) -> io::Result<W> {
         self.try_finish()?;
         Ok(self
