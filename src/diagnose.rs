@@ -12,6 +12,7 @@ use std::fmt;
 
 use crate::error::Reason;
 use crate::options::{compress_bound, SizePrefix, MAX_PAGE_SIZE};
+use crate::record::read_prefix;
 
 /// The likely cause of a failure at the first record of a stream (see
 /// [`Error::hint`](crate::Error::hint)).
@@ -122,12 +123,7 @@ pub(crate) fn diagnose(
     if !data_error {
         return None;
     }
-    let size_of = |width: usize| {
-        head[..width]
-            .iter()
-            .rev()
-            .fold(0usize, |size, &b| size << 8 | b as usize)
-    };
+    let size_of = |width: usize| read_prefix(&head[..width]);
     let fits = |size: usize| (1..=bound).contains(&size);
     if prefix != SizePrefix::OutOfBand {
         let current = prefix.width();

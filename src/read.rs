@@ -336,8 +336,9 @@ impl<S: Source> Core<S> {
 
     /// An error about the current record (with its likely cause, on the stream's first record).
     fn error(&self, reason: Reason) -> Error {
-        let head = self.head(&self.block[..self.block_got]);
-        let hint = self.hint(&head, &reason);
+        let hint = self
+            .first_record()
+            .and_then(|first| first.diagnose(&self.head(&self.block[..self.block_got]), &reason));
         Error::at_block(reason, self.decompressor.blocks())
             .with_offset(self.record_offset)
             .with_hint(hint)
@@ -349,13 +350,6 @@ impl<S: Source> Core<S> {
         let mut head = prefix.to_vec();
         head.extend_from_slice(&block[..block.len().min(HEAD - prefix.len())]);
         head
-    }
-
-    /// The likely cause of `reason` if the current record is the stream's first, whose first
-    /// bytes are `head` (see [`diagnose`]).
-    fn hint(&self, head: &[u8], reason: &Reason) -> Option<Hint> {
-        self.first_record()
-            .and_then(|first| first.diagnose(head, reason))
     }
 
     /// What the diagnosis of the first record needs, if the current record is the first.
@@ -485,8 +479,9 @@ impl<S: Source> Core<S> {
             return Ok(None);
         };
         let decoded = decode(&mut self.decompressor, &self.block[..size]).map_err(|err| {
-            let head = self.head(&self.block[..size]);
-            let hint = self.hint(&head, err.reason());
+            let hint = self
+                .first_record()
+                .and_then(|first| first.diagnose(&self.head(&self.block[..size]), err.reason()));
             err.with_hint(hint)
         });
         self.decoded(decoded, size)

@@ -185,15 +185,8 @@ impl<W: Write> Lz4StreamWriter<W> {
                 &mut self.written,
                 &mut self.panicked,
             )?;
-            let Engine::Parallel(pool) = &mut self.engine else {
+            if !self.next_records(wait)? {
                 return Ok(());
-            };
-            match pool.next_records(&mut self.record, self.block_sizes.as_mut(), wait)? {
-                Some(len) => {
-                    self.written = 0;
-                    self.len = len;
-                }
-                None => return Ok(()),
             }
         }
     }
@@ -202,20 +195,29 @@ impl<W: Write> Lz4StreamWriter<W> {
     /// records compressed so far, waiting for the oldest if the pool is full.
     fn make_room(&mut self) -> io::Result<()> {
         self.write_record(false)?;
-        while let Engine::Parallel(pool) = &mut self.engine {
-            if pool.has_room() {
+        while matches!(&self.engine, Engine::Parallel(pool) if !pool.has_room()) {
+            if !self.next_records(true)? {
                 break;
-            }
-            match pool.next_records(&mut self.record, self.block_sizes.as_mut(), true)? {
-                Some(len) => {
-                    self.written = 0;
-                    self.len = len;
-                }
-                None => break,
             }
             self.write_record(false)?;
         }
         Ok(())
+    }
+
+    /// With threads, and once the record is handed over: takes the next job's records from the
+    /// pool as the record to hand over (waiting for them if `wait`). Whether there were any.
+    fn next_records(&mut self, wait: bool) -> io::Result<bool> {
+        let Engine::Parallel(pool) = &mut self.engine else {
+            return Ok(false);
+        };
+        match pool.next_records(&mut self.record, self.block_sizes.as_mut(), wait)? {
+            Some(len) => {
+                self.written = 0;
+                self.len = len;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     /// Compresses the whole pages at the front of `buf` (at least two), when the page is empty

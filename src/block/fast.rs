@@ -26,16 +26,13 @@
 //! skipping, same tie-breaks, same encoding.
 
 use super::encode::{count, read32, read64, Encoder};
-use super::{LAST_LITERALS, MAX_DISTANCE, MFLIMIT, MIN_MATCH};
+use super::{LAST_LITERALS, MAX_DISTANCE, MFLIMIT, MIN_LENGTH, MIN_MATCH};
 
 /// log2 of the table's entries (liblz4's `LZ4_HASHLOG` at its default memory usage).
 const HASH_LOG: u32 = 12;
 
 /// Entries in the table.
 const TABLE_SIZE: usize = 1 << HASH_LOG;
-
-/// Blocks shorter than this are all literals (liblz4's `LZ4_minLength`).
-const MIN_LENGTH: usize = MFLIMIT + 1;
 
 /// Misses before the search step grows by one (liblz4's `LZ4_skipTrigger`).
 const SKIP_TRIGGER: u32 = 6;

@@ -68,6 +68,10 @@ pub(crate) const LAST_LITERALS: usize = 5;
 /// No match starts in the last `MFLIMIT` bytes of a block.
 pub(crate) const MFLIMIT: usize = 12;
 
+/// Blocks shorter than this are all literals (liblz4's `LZ4_minLength`; its optimal parser alone
+/// does not check it).
+pub(crate) const MIN_LENGTH: usize = MFLIMIT + 1;
+
 /// The compressor a stream uses, with its tables: the fast one or HC.
 pub(crate) enum Matcher {
     /// liblz4's fast compressor at an acceleration.

@@ -10,11 +10,8 @@
 //! hand is written. A first match squeezed to under 3 bytes is dropped for the next one.
 
 use super::super::encode::Encoder;
-use super::super::MIN_MATCH;
+use super::super::{MIN_LENGTH, MIN_MATCH};
 use super::search::{Block, Match, Tables};
-
-/// Blocks shorter than this are all literals (liblz4's `LZ4_minLength`).
-const MIN_LENGTH: usize = 13;
 
 /// The longest match whose length fits the token alone (liblz4's `OPTIMAL_ML`).
 const OPTIMAL_ML: usize = 18;

@@ -10,7 +10,7 @@
 //! compressor, and finds longer matches.
 
 use super::super::encode::{count, read32, read64, Encoder};
-use super::super::{MAX_DISTANCE, MIN_MATCH};
+use super::super::{MAX_DISTANCE, MIN_LENGTH, MIN_MATCH};
 use super::search::{Block, Tables, HASH_SIZE};
 
 /// log2 of each table's entries (liblz4's `LZ4MID_HASHLOG`).
@@ -20,9 +20,6 @@ const HASH_LOG: u32 = 14;
 const TABLE_SIZE: usize = 1 << HASH_LOG;
 
 const _: () = assert!(2 * TABLE_SIZE == HASH_SIZE);
-
-/// Blocks shorter than this are all literals (liblz4's `LZ4_minLength`).
-const MIN_LENGTH: usize = 13;
 
 /// liblz4's `LZ4MID_hash4Ptr`.
 #[inline(always)]
