@@ -610,7 +610,7 @@ impl Command {
             write_sizes(sizes, writer.take_block_sizes())?;
             sizes.flush()?;
         }
-        writer.finish()?;
+        writer.finish().map_err(io::Error::from)?;
         Ok(())
     }
 

@@ -1,20 +1,21 @@
 //! [`Lz4StreamBufReader`]: [`Lz4StreamReader`](crate::Lz4StreamReader) over a [`BufRead`],
 //! decoding blocks straight from the inner reader's buffer.
 //!
-//! Both readers are front ends of the same state machine (`read::Core`); this one gives it a
-//! source that lends the inner reader's buffer. At each record boundary it looks at
+//! Both readers are front ends of the same driver of the record decoder
+//! ([`Pull`](crate::codec::pull::Pull)); this one gives it a source that lends the inner
+//! reader's buffer. At each record boundary it looks at
 //! [`BufRead::fill_buf`]: when that holds the whole record (the size prefix and the whole
 //! block), the block is decoded right there and exactly the record is consumed, which saves
 //! copying the block out first. A record that straddles the end of the inner reader's buffer is
-//! read as [`Lz4StreamReader`](crate::Lz4StreamReader) reads it, a piece at a time into the
-//! reader's own block buffer, consuming nothing past the record. Every guarantee of the other
+//! copied out of the inner reader's buffer a piece at a time into the reader's own block buffer, consuming nothing past the record. Every guarantee of the other
 //! reader holds here too: consuming from a `BufRead` is reading from it.
 
 use std::fmt;
 use std::io::{self, BufRead, Read};
 
+use crate::codec::decoder::Decoder;
+use crate::codec::pull::{Borrowing, Pull};
 use crate::options::StreamOptions;
-use crate::read::{Core, Source};
 
 /// Reads an LZ4 stream from an inner [`BufRead`] and serves its decompressed bytes through
 /// [`Read`] and [`BufRead`], like [`Lz4StreamReader`](crate::Lz4StreamReader), but decoding each
@@ -54,7 +55,8 @@ use crate::read::{Core, Source};
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct Lz4StreamBufReader<R: BufRead> {
-    core: Core<Borrowing<R>>,
+    inner: R,
+    pull: Pull,
 }
 
 impl<R: BufRead> Lz4StreamBufReader<R> {
@@ -73,8 +75,8 @@ impl<R: BufRead> Lz4StreamBufReader<R> {
     /// [`SizePrefix::OutOfBand`](crate::SizePrefix::OutOfBand), which needs
     /// [`with_block_sizes`](Self::with_block_sizes).
     pub fn with_options(inner: R, opts: &StreamOptions) -> io::Result<Self> {
-        let core = Core::with_options(Borrowing::new(inner), opts)?;
-        Ok(Lz4StreamBufReader { core })
+        let pull = Pull::new(Decoder::new(opts, None)?);
+        Ok(Lz4StreamBufReader { inner, pull })
     }
 
     /// A reader for a stream whose records have no prefixes
@@ -90,92 +92,59 @@ impl<R: BufRead> Lz4StreamBufReader<R> {
         opts: &StreamOptions,
         sizes: impl IntoIterator<Item = usize>,
     ) -> io::Result<Self> {
-        let core = Core::with_block_sizes(Borrowing::new(inner), opts, sizes)?;
-        Ok(Lz4StreamBufReader { core })
+        let sizes = sizes.into_iter().collect();
+        let pull = Pull::new(Decoder::new(opts, Some(sizes))?);
+        Ok(Lz4StreamBufReader { inner, pull })
     }
 
     /// The inner reader.
     pub fn get_ref(&self) -> &R {
-        &self.core.source.inner
+        &self.inner
     }
 
     /// The inner reader, mutably. Reading from it directly corrupts the stream.
     pub fn get_mut(&mut self) -> &mut R {
         // Whatever the caller does with it, an end of input seen before is stale.
-        self.core.source.at_end = false;
-        &mut self.core.source.inner
+        &mut self.inner
     }
 
     /// The inner reader. Once the stream has ended, it stands right after the last record (its
     /// buffer holds what follows the stream, if anything).
     pub fn into_inner(self) -> R {
-        self.core.source.inner
+        self.inner
+    }
+
+    /// Compressed bytes consumed from the inner reader so far.
+    pub fn total_in(&self) -> u64 {
+        self.pull.decoder.total_in()
+    }
+
+    /// Decompressed bytes served so far.
+    pub fn total_out(&self) -> u64 {
+        self.pull.total_out()
     }
 }
 
 impl<R: BufRead> BufRead for Lz4StreamBufReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.core.fill_buf()
+        self.pull.fill_buf(&mut Borrowing(&mut self.inner))
     }
 
     fn consume(&mut self, amt: usize) {
-        self.core.consume(amt);
+        self.pull.consume(amt);
     }
 }
 
 impl<R: BufRead> Read for Lz4StreamBufReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.core.read(buf)
+        self.pull.read(&mut Borrowing(&mut self.inner), buf)
     }
 }
 
 impl<R: BufRead + fmt::Debug> fmt::Debug for Lz4StreamBufReader<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.core
-            .debug_fields(
-                &mut f.debug_struct("Lz4StreamBufReader"),
-                &self.core.source.inner,
-            )
+        self.pull
+            .debug_fields(&mut f.debug_struct("Lz4StreamBufReader"), &self.inner)
             .finish()
-    }
-}
-
-/// The source of [`Lz4StreamBufReader`]: lends the inner reader's buffer.
-struct Borrowing<R> {
-    inner: R,
-    /// Set when `peek` found the end of input (an empty `fill_buf`): the next `read` reports it
-    /// without asking the inner reader again, so an end of input is seen once, as a `Read`
-    /// source would see it (it may be a false one: a growing file, an injected fault).
-    at_end: bool,
-}
-
-impl<R> Borrowing<R> {
-    fn new(inner: R) -> Self {
-        Borrowing {
-            inner,
-            at_end: false,
-        }
-    }
-}
-
-impl<R: BufRead> Source for Borrowing<R> {
-    #[inline]
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if std::mem::take(&mut self.at_end) {
-            return Ok(0);
-        }
-        self.inner.read(buf)
-    }
-
-    #[inline]
-    fn peek(&mut self) -> io::Result<Option<&[u8]>> {
-        let held = self.inner.fill_buf()?;
-        self.at_end = held.is_empty();
-        Ok(Some(held))
-    }
-
-    #[inline]
-    fn consume(&mut self, n: usize) {
-        self.inner.consume(n);
     }
 }

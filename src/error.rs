@@ -126,6 +126,9 @@ pub enum Reason {
     },
     /// `end_marker(true)` and the input ended at a record boundary without the end marker.
     MissingEndMarker,
+    /// A [`DecompressingWriter`](crate::DecompressingWriter) was given bytes after the end of
+    /// the stream (its end marker, or its last out-of-band block).
+    AfterEnd,
 }
 
 impl Reason {
@@ -147,7 +150,8 @@ impl Reason {
             | EmptyBlock
             | PageOverflow { .. }
             | BeyondHistory
-            | Malformed { .. } => io::ErrorKind::InvalidData,
+            | Malformed { .. }
+            | AfterEnd => io::ErrorKind::InvalidData,
             TruncatedPrefix { .. } | TruncatedBlock { .. } | MissingEndMarker => {
                 io::ErrorKind::UnexpectedEof
             }
@@ -222,6 +226,7 @@ impl fmt::Display for Reason {
                 write!(f, "stream ends inside a block ({got} of {size} bytes)")
             }
             MissingEndMarker => f.write_str("stream ends without its end marker"),
+            AfterEnd => f.write_str("bytes after the end of the stream"),
         }
     }
 }
@@ -338,5 +343,92 @@ impl std::error::Error for Error {}
 impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
         io::Error::new(err.kind(), err)
+    }
+}
+
+/// The error of a writer's `finish`, with the writer given back, so that nothing is lost: what
+/// it still held is still there, and `finish` may be called again (after the inner writer
+/// recovers, or with the rest of a stream that stopped short).
+///
+/// It converts into the [`io::Error`] (`?` in a function returning [`io::Result`] works as
+/// before), as [`std::io::IntoInnerError`] does.
+///
+/// ```
+/// use std::io::Write;
+/// use lz4_stream::{DecompressingWriter, Lz4StreamWriter};
+///
+/// let mut writer = Lz4StreamWriter::new(Vec::new());
+/// writer.write_all(b"some bytes")?;
+/// let stream = writer.finish()?;
+///
+/// // The decompressing writer is given a stream that stops inside its record.
+/// let mut decoder = DecompressingWriter::new(Vec::new());
+/// decoder.write_all(&stream[..stream.len() - 1])?;
+/// let err = decoder.finish().unwrap_err();
+/// assert_eq!(err.error().kind(), std::io::ErrorKind::UnexpectedEof);
+/// // The writer comes back: give it the last byte and finish again.
+/// let mut decoder = err.into_inner();
+/// decoder.write_all(&stream[stream.len() - 1..])?;
+/// assert_eq!(decoder.finish()?, b"some bytes");
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct FinishError<W> {
+    /// Boxed, so that `finish`'s result stays small on its `Ok` path.
+    writer: Box<W>,
+    error: io::Error,
+}
+
+impl<W> FinishError<W> {
+    pub(crate) fn new(writer: W, error: io::Error) -> Self {
+        FinishError {
+            writer: Box::new(writer),
+            error,
+        }
+    }
+
+    /// The error.
+    pub fn error(&self) -> &io::Error {
+        &self.error
+    }
+
+    /// The writer, as it was when `finish` failed.
+    pub fn into_inner(self) -> W {
+        *self.writer
+    }
+
+    /// The error, dropping the writer (which makes its best-effort finish, if any).
+    pub fn into_error(self) -> io::Error {
+        self.error
+    }
+
+    /// The error and the writer.
+    pub fn into_parts(self) -> (io::Error, W) {
+        (self.error, *self.writer)
+    }
+}
+
+impl<W> fmt::Debug for FinishError<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FinishError")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W> fmt::Display for FinishError<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl<W> std::error::Error for FinishError<W> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl<W> From<FinishError<W>> for io::Error {
+    fn from(err: FinishError<W>) -> io::Error {
+        err.error
     }
 }

@@ -72,8 +72,9 @@
 
 mod block;
 mod bufread;
-mod compressor;
-mod decompressor;
+mod codec;
+mod compressing_reader;
+mod decompressing_writer;
 mod diagnose;
 mod error;
 mod options;
@@ -84,10 +85,12 @@ mod window;
 mod write;
 
 pub use bufread::Lz4StreamBufReader;
-pub use compressor::Compressor;
-pub use decompressor::Decompressor;
+pub use codec::compressor::Compressor;
+pub use codec::decompressor::Decompressor;
+pub use compressing_reader::CompressingReader;
+pub use decompressing_writer::DecompressingWriter;
 pub use diagnose::Hint;
-pub use error::{Error, Reason};
+pub use error::{Error, FinishError, Reason};
 pub use options::{
     compress_bound, Mode, SizePrefix, Strategy, StreamOptions, MAX_ACCELERATION, MAX_HC_LEVEL,
     MAX_PAGE_SIZE, WINDOW_SIZE,

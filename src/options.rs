@@ -155,7 +155,7 @@ pub enum Strategy {
 ///     let opts = StreamOptions::new().mode(mode);
 ///     let mut writer = Lz4StreamWriter::with_options(Vec::new(), &opts)?;
 ///     writer.write_all(&text)?;
-///     writer.finish()
+///     Ok(writer.finish()?)
 /// };
 /// let fast = compress(Mode::Fast { acceleration: 1 })?;
 /// let high = compress(Mode::High { level: 9 })?;

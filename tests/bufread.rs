@@ -11,7 +11,9 @@ mod common;
 use std::io::{self, BufRead, BufReader, Cursor, ErrorKind, Read};
 
 use common::*;
-use lz4_stream::{Lz4StreamBufReader, Lz4StreamReader, Reason, SizePrefix, StreamOptions};
+use lz4_stream::{
+    split_record, Lz4StreamBufReader, Lz4StreamReader, Reason, SizePrefix, StreamOptions,
+};
 use quickcheck::{Arbitrary, Gen};
 
 /// A buffered reader for `inner` with `opts`, given `sizes` when the prefix is out of band.
@@ -326,10 +328,12 @@ fn faults_at_every_position_lose_nothing() {
                             _ => 1,
                         };
                         let inner = r.into_inner();
-                        assert_eq!(
-                            (inner.get_ref().failures, errors),
-                            (expected, expected),
-                            "{what}"
+                        assert_eq!(inner.get_ref().failures, expected, "{what}");
+                        // Each fault surfaces once, but `Interrupted` and `WouldBlock` ("not now") met in a
+                        // large read after it served bytes are dropped: the next call asks again.
+                        assert!(
+                            errors == expected || (errors < expected && is_transient(kind)),
+                            "{what}: {errors} errors"
                         );
                         assert!(inner.buffer().is_empty(), "{what}");
                         assert!(inner.get_ref().rest().is_empty(), "{what}");
@@ -491,13 +495,14 @@ fn streams_back_to_back_through_one_buffer() {
 // ---------------------------------------------------------------------------------------------
 // The fast path, and errors on it.
 
-/// A `BufRead` over a byte slice that counts the calls of `read` (the copying path) and of
-/// `fill_buf`, and holds at most `capacity` bytes at a time.
+/// A `BufRead` over a byte slice that counts the calls of `read`, `fill_buf` and `consume`,
+/// and holds at most `capacity` bytes at a time.
 struct Counting<'a> {
     data: &'a [u8],
     capacity: usize,
     reads: usize,
     fills: usize,
+    consumes: usize,
 }
 
 impl Read for Counting<'_> {
@@ -517,31 +522,36 @@ impl BufRead for Counting<'_> {
     }
 
     fn consume(&mut self, amt: usize) {
+        self.consumes += 1;
         self.data = &self.data[amt..];
     }
 }
 
-/// Records held whole by the inner buffer are decoded where they lie: the inner reader is never
-/// `read` (the copying path), with `read` into small and large buffers and `fill_buf`; records
-/// that straddle its end are read through `read`.
+/// Records held whole by the inner buffer are decoded where they lie (one `consume` each), with
+/// `read` into small and large buffers and `fill_buf`; records that straddle its end are copied
+/// out of it piece by piece; the inner reader is never `read`.
 #[test]
 fn whole_records_are_borrowed_not_read() {
     let data = sample_data();
     for opts in all_options() {
         let (stream, sizes) = compress(&opts, &data);
+        let records = match opts.get_size_prefix() {
+            SizePrefix::OutOfBand => sizes.len(),
+            prefix => count_records(&stream, prefix, opts.get_page_size()),
+        };
         for reads in [vec![1 << 16], vec![7], vec![0, 1000]] {
             let inner = Counting {
                 data: &stream,
                 capacity: usize::MAX,
                 reads: 0,
                 fills: 0,
+                consumes: 0,
             };
             let mut r = buf_reader(inner, &opts, &sizes).unwrap();
             assert_eq!(read_split(&mut r, &reads).unwrap(), data);
             let inner = r.into_inner();
-            // Only the end marker, a record without a block, goes through `read`.
-            let end_marker = usize::from(opts.get_end_marker());
-            assert_eq!(inner.reads, end_marker, "{}", describe(&opts));
+            assert_eq!(inner.reads, 0, "{}", describe(&opts));
+            assert_eq!(inner.consumes, records, "{}", describe(&opts));
             assert!(inner.fills > 0);
 
             let inner = Counting {
@@ -549,12 +559,25 @@ fn whole_records_are_borrowed_not_read() {
                 capacity: 3,
                 reads: 0,
                 fills: 0,
+                consumes: 0,
             };
             let mut r = buf_reader(inner, &opts, &sizes).unwrap();
             assert_eq!(read_split(&mut r, &reads).unwrap(), data);
-            assert!(r.get_ref().reads > 0, "{}", describe(&opts));
+            assert_eq!(r.get_ref().reads, 0, "{}", describe(&opts));
+            assert!(r.get_ref().consumes > records, "{}", describe(&opts));
         }
     }
+}
+
+/// The number of records of a prefixed stream, its end marker included.
+fn count_records(mut stream: &[u8], prefix: SizePrefix, page_size: usize) -> usize {
+    let mut records = 0;
+    while !stream.is_empty() {
+        let (_, rest) = split_record(stream, prefix, page_size).unwrap();
+        stream = rest;
+        records += 1;
+    }
+    records
 }
 
 /// Errors the fast path meets (the whole record in the buffer), with their kind, reason, block

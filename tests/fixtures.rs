@@ -469,7 +469,7 @@ fn our_writer_round_trips_every_fixture_at_its_options() {
         let sizes = writer.take_block_sizes();
         let stream = writer
             .finish()
-            .map_err(|err| format!("writer: {}", describe(&err)))?;
+            .map_err(|err| format!("writer: {}", describe(err.error())))?;
         let expected_blocks = fixture.raw.len().div_ceil(fixture.page);
         if fixture.prefix == SizePrefix::OutOfBand && sizes.len() != expected_blocks {
             return Err(format!(

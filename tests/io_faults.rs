@@ -169,7 +169,12 @@ fn writer_faults_at_every_position_lose_and_repeat_nothing() {
                     );
                     let what = format!("{} {fault:?} {kind:?} max {max_write}", describe(&opts));
                     assert_eq!(run.failures, 1, "{what}: the fault was injected");
-                    assert_eq!(run.errors, 1, "{what}: the caller saw it");
+                    // The caller sees it, unless it only said "not now" (`Interrupted`,
+                    // `WouldBlock`) after a write took input: the next call tries again.
+                    assert!(
+                        run.errors == 1 || (run.errors == 0 && is_transient(kind)),
+                        "{what}: the caller saw it"
+                    );
                     assert!(run.out == clean.out, "{what}: stream differs");
                     assert_eq!(run.sizes, clean.sizes, "{what}");
                     assert!(run.at_flushes == clean.at_flushes, "{what}: at flushes");
@@ -420,10 +425,12 @@ fn reader_faults_at_every_position_lose_nothing() {
                         Fault::AtByte(k) if k == stream.len() && !reads_at_end => 0,
                         _ => 1,
                     };
-                    assert_eq!(
-                        (r.get_ref().failures, errors),
-                        (expected, expected),
-                        "{what}"
+                    assert_eq!(r.get_ref().failures, expected, "{what}");
+                    // Each fault surfaces once, but `Interrupted` and `WouldBlock` ("not now") met in a
+                    // large read after it served bytes are dropped: the next call asks again.
+                    assert!(
+                        errors == expected || (errors < expected && is_transient(kind)),
+                        "{what}: {errors} errors"
                     );
                     assert!(r.get_ref().rest().is_empty(), "{what}");
                 }

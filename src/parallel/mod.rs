@@ -43,7 +43,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::block::Matcher;
-use crate::compressor::matcher_for;
+use crate::codec::compressor::matcher_for;
 use crate::error::{Error, Reason};
 use crate::options::{compress_bound, Mode, SizePrefix, Strategy, StreamOptions, WINDOW_SIZE};
 use crate::record::write_prefix;
@@ -209,6 +209,12 @@ impl Pool {
     pub(crate) fn gather(&mut self, buf: &[u8]) -> Result<usize, Error> {
         let n = buf.len().min(self.page_size - self.filled());
         self.input.extend_from_slice(&buf[..n]);
+        self.close_if_full()?;
+        Ok(n)
+    }
+
+    /// Closes the page if it is full, and submits the job if that fills it.
+    fn close_if_full(&mut self) -> Result<(), Error> {
         if self.filled() == self.page_size {
             self.pages.push(self.page_size);
             self.closed += self.page_size;
@@ -216,6 +222,31 @@ impl Pool {
                 self.submit()?;
             }
         }
+        Ok(())
+    }
+
+    /// Adds the bytes `read` puts in the page's free room (it returns how many, as
+    /// [`Read::read`](std::io::Read::read) does); otherwise as [`gather`](Self::gather).
+    pub(crate) fn gather_with(
+        &mut self,
+        read: impl FnOnce(&mut [u8]) -> std::io::Result<usize>,
+    ) -> std::io::Result<usize> {
+        let room = self.page_size - self.filled();
+        let at = self.input.len();
+        self.input.resize(at + room, 0);
+        let n = match read(&mut self.input[at..]) {
+            Ok(n) if n <= room => n,
+            Ok(n) => {
+                self.input.truncate(at);
+                return Err(crate::codec::io::overclaimed("reader", n, room));
+            }
+            Err(err) => {
+                self.input.truncate(at);
+                return Err(err);
+            }
+        };
+        self.input.truncate(at + n);
+        self.close_if_full()?;
         Ok(n)
     }
 

@@ -880,3 +880,9 @@ pub fn marked(opts: &StreamOptions) -> StreamOptions {
     let prefixed = opts.get_size_prefix() != SizePrefix::OutOfBand;
     opts.clone().end_marker(prefixed)
 }
+
+/// Whether an error of this kind only says "not now" (`Interrupted`, `WouldBlock`): a reader
+/// that meets one after serving bytes in a call drops it, since the next call asks again.
+pub fn is_transient(kind: ErrorKind) -> bool {
+    matches!(kind, ErrorKind::Interrupted | ErrorKind::WouldBlock)
+}
