@@ -70,6 +70,9 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(any(feature = "tokio", feature = "futures-io"))]
+#[macro_use]
+mod async_io;
 mod block;
 mod bufread;
 mod codec;
@@ -83,6 +86,11 @@ mod read;
 mod record;
 mod window;
 mod write;
+
+#[cfg(feature = "futures-io")]
+pub mod futures;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use bufread::Lz4StreamBufReader;
 pub use codec::compressor::Compressor;

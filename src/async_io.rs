@@ -1,0 +1,386 @@
+//! What the async front ends of every runtime share: the same drivers as the `std` front ends,
+//! run over a bridge.
+//!
+//! The drivers ([`Pull`] for the readers, [`Encoder`] for the writer) lose nothing on
+//! `WouldBlock`: the call ends, the state stays, and the next call goes on exactly where this
+//! one stopped. So an async front end is the `std` one with a bridge as its inner reader or
+//! writer: the bridge polls the async inner object with the poll's `Context`, and turns
+//! `Pending` into a `WouldBlock` error (noting that it did); the front end turns that error back
+//! into `Pending` (the inner object has registered the waker). There is no second copy of the
+//! record logic, and every guarantee of the `std` front ends holds: nothing is lost or written
+//! twice after `Pending` or an error, and a future dropped between polls (a `select!` that
+//! chose another branch, a timeout) loses nothing either, since all state is in the front end,
+//! none in the future.
+//!
+//! A `WouldBlock` error that the inner object itself returns (rather than `Pending`) is passed
+//! on as an error, untouched.
+//!
+//! The runtimes' traits differ only in their signatures: [`PollRead`], [`PollBufRead`] and
+//! [`PollWrite`] are what this module needs of them, and `tokio.rs` and `futures.rs` implement
+//! them for their traits' pinned objects.
+
+use std::io::{self, Write};
+use std::task::{Context, Poll};
+
+use crate::codec::encoder::Encoder;
+use crate::codec::pull::{Pull, Source};
+
+/// An async reader, as this module needs it.
+pub(crate) trait PollRead {
+    /// Reads into `buf`, as `Read::read` does.
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+}
+
+/// An async buffered reader, as this module needs it.
+pub(crate) trait PollBufRead {
+    /// The buffered bytes, as `BufRead::fill_buf` returns them.
+    fn poll_fill_buf(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>>;
+    /// Marks `n` of them read.
+    fn consume(&mut self, n: usize);
+}
+
+/// An async writer, as this module needs it.
+pub(crate) trait PollWrite {
+    /// Writes from `buf`, as `Write::write` does.
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+    /// Flushes.
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// Shuts down (tokio) or closes (futures-io).
+    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+}
+
+/// A bridge: an async object and the poll's context, as a `std` reader, writer or source.
+struct Bridge<'a, 'b, T> {
+    inner: T,
+    cx: &'a mut Context<'b>,
+    /// Set when the inner object returned `Pending` (and so registered the waker).
+    pending: bool,
+}
+
+impl<'a, 'b, T> Bridge<'a, 'b, T> {
+    fn new(inner: T, cx: &'a mut Context<'b>) -> Self {
+        Bridge {
+            inner,
+            cx,
+            pending: false,
+        }
+    }
+
+    /// `Pending` as an error the drivers handle as they handle `WouldBlock`.
+    fn unready<U>(&mut self, poll: Poll<io::Result<U>>) -> io::Result<U> {
+        match poll {
+            Poll::Ready(result) => result,
+            Poll::Pending => {
+                self.pending = true;
+                Err(io::ErrorKind::WouldBlock.into())
+            }
+        }
+    }
+
+    /// A driver's result, with the bridge's `WouldBlock` turned back into `Pending`.
+    fn ready<U>(&self, result: io::Result<U>) -> Poll<io::Result<U>> {
+        match result {
+            Err(err) if self.pending && err.kind() == io::ErrorKind::WouldBlock => Poll::Pending,
+            result => Poll::Ready(result),
+        }
+    }
+}
+
+/// The source of a reader over an async reader: its bytes are read into the decoder's buffer.
+struct Reading<T>(T);
+
+impl<T: PollRead> Source for Bridge<'_, '_, Reading<T>> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let poll = self.inner.0.poll_read(self.cx, buf);
+        self.unready(poll)
+    }
+
+    fn peek(&mut self) -> io::Result<Option<&[u8]>> {
+        Ok(None)
+    }
+
+    fn consume(&mut self, _n: usize) {}
+}
+
+/// The source of a reader over an async buffered reader: whole records are decoded where they
+/// lie in its buffer.
+struct Borrowing<T>(T);
+
+impl<T: PollBufRead> Source for Bridge<'_, '_, Borrowing<T>> {
+    fn read(&mut self, _buf: &mut [u8]) -> io::Result<usize> {
+        unreachable!("a lending source is never read");
+    }
+
+    fn peek(&mut self) -> io::Result<Option<&[u8]>> {
+        match self.inner.0.poll_fill_buf(self.cx) {
+            Poll::Ready(result) => result.map(Some),
+            Poll::Pending => {
+                self.pending = true;
+                Err(io::ErrorKind::WouldBlock.into())
+            }
+        }
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.inner.0.consume(n);
+    }
+}
+
+impl<T: PollWrite> Write for Bridge<'_, '_, T> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let poll = self.inner.poll_write(self.cx, buf);
+        self.unready(poll)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let poll = self.inner.poll_flush(self.cx);
+        self.unready(poll)
+    }
+}
+
+/// `poll_read` of a reader over an async reader.
+pub(crate) fn poll_read<T: PollRead>(
+    pull: &mut Pull,
+    inner: T,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>> {
+    let mut bridge = Bridge::new(Reading(inner), cx);
+    let result = pull.read(&mut bridge, buf);
+    bridge.ready(result)
+}
+
+/// `poll_fill_buf` of a reader over an async reader.
+pub(crate) fn poll_fill_buf<'p, T: PollRead>(
+    pull: &'p mut Pull,
+    inner: T,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<&'p [u8]>> {
+    let mut bridge = Bridge::new(Reading(inner), cx);
+    let result = pull.fill_buf(&mut bridge);
+    bridge.ready(result)
+}
+
+/// `poll_read` of a reader over an async buffered reader.
+pub(crate) fn poll_read_buffered<T: PollBufRead>(
+    pull: &mut Pull,
+    inner: T,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>> {
+    let mut bridge = Bridge::new(Borrowing(inner), cx);
+    let result = pull.read(&mut bridge, buf);
+    bridge.ready(result)
+}
+
+/// `poll_fill_buf` of a reader over an async buffered reader.
+pub(crate) fn poll_fill_buf_buffered<'p, T: PollBufRead>(
+    pull: &'p mut Pull,
+    inner: T,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<&'p [u8]>> {
+    let mut bridge = Bridge::new(Borrowing(inner), cx);
+    let result = pull.fill_buf(&mut bridge);
+    bridge.ready(result)
+}
+
+/// `poll_write` of the writer.
+pub(crate) fn poll_write<T: PollWrite>(
+    encoder: &mut Encoder,
+    inner: T,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+) -> Poll<io::Result<usize>> {
+    let mut bridge = Bridge::new(inner, cx);
+    let result = encoder.write(&mut bridge, buf);
+    bridge.ready(result)
+}
+
+/// `poll_flush` of the writer: the partial page as a block, every record out, then the inner
+/// writer flushed.
+pub(crate) fn poll_flush<T: PollWrite>(
+    encoder: &mut Encoder,
+    inner: T,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<()>> {
+    let mut bridge = Bridge::new(inner, cx);
+    let result = encoder
+        .write_pending(&mut bridge)
+        .and_then(|()| bridge.flush());
+    bridge.ready(result)
+}
+
+/// `poll_shutdown` (`poll_close`) of the writer: the stream finished (the end marker if
+/// configured), the inner writer flushed and shut down.
+pub(crate) fn poll_shutdown<T: PollWrite>(
+    encoder: &mut Encoder,
+    inner: T,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<()>> {
+    let mut bridge = Bridge::new(inner, cx);
+    let result = encoder.finish(&mut bridge).and_then(|()| {
+        bridge.flush()?;
+        let poll = bridge.inner.poll_shutdown(bridge.cx);
+        bridge.unready(poll)
+    });
+    bridge.ready(result)
+}
+
+/// The readers' constructors and accessors.
+macro_rules! reader_common {
+    ($name:ident, $bound:ident) => {
+        impl<R: $bound> $name<R> {
+            /// A reader with the default options (64 KiB pages, 4-byte prefixes).
+            pub fn new(inner: R) -> Self {
+                Self::with_options(inner, &$crate::StreamOptions::new())
+                    .expect("the default options are valid")
+            }
+
+            /// A reader with `opts`: its page size, prefix, dictionary and end marker.
+            ///
+            /// # Errors
+            ///
+            /// `InvalidInput` for options that are not valid ([`StreamOptions::validate`]($crate::StreamOptions::validate)) or
+            /// for [`SizePrefix::OutOfBand`](crate::SizePrefix::OutOfBand), which needs
+            /// [`with_block_sizes`](Self::with_block_sizes).
+            pub fn with_options(inner: R, opts: &$crate::StreamOptions) -> ::std::io::Result<Self> {
+                let pull = $crate::codec::pull::Pull::new($crate::codec::decoder::Decoder::new(
+                    opts, None,
+                )?);
+                Ok($name { inner, pull })
+            }
+
+            /// A reader for a stream whose records have no prefixes: the block sizes come from
+            /// the application, in order, and the stream ends after the last.
+            ///
+            /// # Errors
+            ///
+            /// `InvalidInput` with any other prefix, or options that are not valid.
+            pub fn with_block_sizes(
+                inner: R,
+                opts: &$crate::StreamOptions,
+                sizes: impl IntoIterator<Item = usize>,
+            ) -> ::std::io::Result<Self> {
+                let sizes = sizes.into_iter().collect();
+                let pull = $crate::codec::pull::Pull::new($crate::codec::decoder::Decoder::new(
+                    opts,
+                    Some(sizes),
+                )?);
+                Ok($name { inner, pull })
+            }
+
+            /// The inner reader.
+            pub fn get_ref(&self) -> &R {
+                &self.inner
+            }
+
+            /// The inner reader, mutably. Reading from it directly corrupts the stream.
+            pub fn get_mut(&mut self) -> &mut R {
+                &mut self.inner
+            }
+
+            /// The inner reader, pinned. Reading from it directly corrupts the stream.
+            pub fn get_pin_mut(self: ::std::pin::Pin<&mut Self>) -> ::std::pin::Pin<&mut R> {
+                self.project().inner
+            }
+
+            /// The inner reader. Once the stream has ended, it stands right after the last
+            /// record.
+            pub fn into_inner(self) -> R {
+                self.inner
+            }
+
+            /// Compressed bytes taken from the inner reader so far.
+            pub fn total_in(&self) -> u64 {
+                self.pull.decoder.total_in()
+            }
+
+            /// Decompressed bytes served so far.
+            pub fn total_out(&self) -> u64 {
+                self.pull.total_out()
+            }
+        }
+
+        impl<R: ::std::fmt::Debug> ::std::fmt::Debug for $name<R> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.pull
+                    .debug_fields(&mut f.debug_struct(stringify!($name)), &self.inner)
+                    .finish()
+            }
+        }
+    };
+}
+
+/// The writer's constructors and accessors.
+macro_rules! writer_common {
+    ($name:ident, $bound:ident) => {
+        impl<W: $bound> $name<W> {
+            /// A writer with the default options (64 KiB pages, 4-byte prefixes, double buffer).
+            pub fn new(inner: W) -> Self {
+                Self::with_options(inner, &$crate::StreamOptions::new())
+                    .expect("the default options are valid")
+            }
+
+            /// A writer with `opts`.
+            ///
+            /// # Errors
+            ///
+            /// `InvalidInput` if the options break a writer's rules ([`StreamOptions::validate`]($crate::StreamOptions::validate)).
+            pub fn with_options(inner: W, opts: &$crate::StreamOptions) -> ::std::io::Result<Self> {
+                Ok($name {
+                    inner,
+                    encoder: $crate::codec::encoder::Encoder::new(opts)?,
+                })
+            }
+
+            /// The inner writer.
+            pub fn get_ref(&self) -> &W {
+                &self.inner
+            }
+
+            /// The inner writer, mutably. Writing to it directly corrupts the stream.
+            pub fn get_mut(&mut self) -> &mut W {
+                &mut self.inner
+            }
+
+            /// The inner writer, pinned. Writing to it directly corrupts the stream.
+            pub fn get_pin_mut(self: ::std::pin::Pin<&mut Self>) -> ::std::pin::Pin<&mut W> {
+                self.project().inner
+            }
+
+            /// The inner writer. Call it after shutting the writer down: what was not written out
+            /// by then is dropped.
+            pub fn into_inner(self) -> W {
+                self.inner
+            }
+
+            /// Uncompressed bytes taken so far.
+            pub fn total_in(&self) -> u64 {
+                self.encoder.total_in()
+            }
+
+            /// Compressed bytes the inner writer has taken so far.
+            pub fn total_out(&self) -> u64 {
+                self.encoder.total_out()
+            }
+
+            /// The sizes of the blocks written since the last call, for streams with
+            /// [`SizePrefix::OutOfBand`](crate::SizePrefix::OutOfBand) (empty for others).
+            pub fn take_block_sizes(&mut self) -> Vec<usize> {
+                self.encoder.take_block_sizes()
+            }
+        }
+
+        impl<W: ::std::fmt::Debug> ::std::fmt::Debug for $name<W> {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    .field("inner", &self.inner)
+                    .field("page_size", &self.encoder.page_size())
+                    .field("pending", &self.encoder.pending())
+                    .field("unwritten", &self.encoder.unwritten())
+                    .field("finished", &self.encoder.is_finished())
+                    .finish()
+            }
+        }
+    };
+}
