@@ -67,6 +67,9 @@
 //! - `safe` (default): does nothing. It chose `lz4_flex`'s safe code paths when the crate was
 //!   built on `lz4_flex`, and stays so that manifests naming it still build; the crate's own
 //!   codec is safe Rust whatever the features.
+//! - `cli`: builds the `lz4s` command-line tool (`src/bin/lz4s.rs`), with its dependencies
+//!   `clap` and `indicatif`, which the library never uses: `cargo install --path . --features
+//!   cli`, or `cargo run --release --features cli -- --help`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

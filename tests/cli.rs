@@ -1,73 +1,26 @@
-//! Tests of the `lz4s` example (examples/lz4s.rs), run as a program.
-//!
-//! Integration tests are not handed the paths of examples (`CARGO_BIN_EXE_*` exists only for
-//! `[[bin]]` targets), so the first test to need it builds the example with the same cargo and
-//! the same profile, features and target directory as this test binary (a no-op when
-//! `cargo test` has built it already) and runs it from `<target>/<profile>/examples/`.
+//! Tests of the `lz4s` binary (src/bin/lz4s.rs, the `cli` feature), run as a program: cargo
+//! builds it for this test and hands over its path as `CARGO_BIN_EXE_lz4s`.
 //!
 //! Streams the tool writes are checked with the library (not only by the tool reading them
 //! back), and streams the library writes are given to the tool, so a flag the tool ignored or
-//! misread shows up.
+//! misread shows up. The behaviours that need a terminal (refusing to write compressed data to
+//! one, the progress bar) run the tool under a pseudo-terminal that python3's `pty` module
+//! opens; without python3 those tests fail rather than pass unseen.
 
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use lz4_stream::{
     split_record, Decompressor, Error, Lz4StreamReader, Lz4StreamWriter, Reason, Record,
     SizePrefix, Strategy, StreamOptions,
 };
 
-/// The path of the compiled example, built on first use.
+/// The `lz4s` binary, which cargo builds for this test (it needs the `cli` feature).
 fn lz4s() -> &'static Path {
-    static PATH: OnceLock<PathBuf> = OnceLock::new();
-    PATH.get_or_init(|| {
-        // This binary is <target>/<profile>/deps/cli-<hash>.
-        let exe = std::env::current_exe().expect("the test binary's path");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("<target>/<profile>/deps/");
-        let target_dir = profile_dir.parent().expect("<target>/<profile>");
-        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") => "dev",
-            Some("release") => "release",
-            Some(other) => other,
-            None => "dev",
-        };
-        let mut build = Command::new(env!("CARGO"));
-        build.args([
-            "build",
-            "--quiet",
-            "--example",
-            "lz4s",
-            "--profile",
-            profile,
-        ]);
-        // The same features as this test (`cargo test --no-default-features` included), so
-        // that the library is not built twice.
-        if !cfg!(feature = "safe") {
-            build.arg("--no-default-features");
-        }
-        let output = build
-            .arg("--manifest-path")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", target_dir)
-            .output()
-            .expect("run cargo build --example lz4s");
-        assert!(
-            output.status.success(),
-            "cargo build --example lz4s failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let path = profile_dir
-            .join("examples")
-            .join(format!("lz4s{}", std::env::consts::EXE_SUFFIX));
-        assert!(path.exists(), "no example binary at {}", path.display());
-        path
-    })
+    Path::new(env!("CARGO_BIN_EXE_lz4s"))
 }
 
 /// Runs lz4s with `args` and `stdin` (empty if `None`).
@@ -1013,4 +966,686 @@ fn closed_stdout_stops_quietly_with_status_1() {
         );
         assert!(output.stderr.is_empty(), "{args:?}: {}", stderr(&output));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file form (`lz4s [-z|-d] FILE...`) and the flags of lz4, gzip and zstd
+// ---------------------------------------------------------------------------------------------
+
+/// Runs lz4s in `dir` (for relative file names) with `args` and `stdin`.
+fn run_in<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(lz4s())
+        .current_dir(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start lz4s");
+    let input = stdin.unwrap_or_default().to_vec();
+    let mut pipe = child.stdin.take().expect("stdin");
+    let feeder = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let output = child.wait_with_output().expect("wait for lz4s");
+    feeder.join().expect("stdin thread");
+    output
+}
+
+/// The default stream (64 KiB pages, 4-byte prefixes) of `data`, as the library writes it.
+fn library_encode(data: &[u8]) -> Vec<u8> {
+    let mut writer = Lz4StreamWriter::new(Vec::new());
+    writer.write_all(data).unwrap();
+    writer.finish().unwrap()
+}
+
+/// The names of the files in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn file_form_writes_and_reads_default_names() {
+    let dir = scratch("default_names");
+    let data = sample(100_000, 20);
+    let other = sample(30_000, 21);
+    fs::write(dir.join("data"), &data).unwrap();
+    fs::write(dir.join("other.txt"), &other).unwrap();
+
+    // Compressing FILE writes FILE.lz4s and keeps FILE (the default, as in lz4); without -z
+    // too, and for several files at once.
+    for args in [
+        &["data"][..],
+        &["-z", "data"],
+        &["-k", "data"],
+        &["--compress", "data"],
+    ] {
+        let _ = fs::remove_file(dir.join("data.lz4s"));
+        let output = run_in(&dir, args, None);
+        assert_ok(&output);
+        assert!(output.stdout.is_empty(), "{args:?}");
+        assert_eq!(
+            listing(&dir),
+            ["data", "data.lz4s", "other.txt"],
+            "{args:?}"
+        );
+        assert!(fs::read(dir.join("data.lz4s")).unwrap() == library_encode(&data));
+        assert!(
+            fs::read(dir.join("data")).unwrap() == data,
+            "{args:?}: input kept"
+        );
+    }
+    fs::remove_file(dir.join("data.lz4s")).unwrap();
+    let abs = dir.join("data");
+    assert_ok(&run(&[abs.to_str().unwrap()], None));
+    assert_ok(&run_in(&dir, &["other.txt"], None));
+    assert_eq!(
+        listing(&dir),
+        ["data", "data.lz4s", "other.txt", "other.txt.lz4s"]
+    );
+
+    // Decompressing FILE.lz4s writes FILE, keeping FILE.lz4s.
+    fs::rename(dir.join("data"), dir.join("data.orig")).unwrap();
+    fs::rename(dir.join("other.txt"), dir.join("other.orig")).unwrap();
+    assert_ok(&run_in(&dir, &["-d", "data.lz4s", "other.txt.lz4s"], None));
+    assert!(fs::read(dir.join("data")).unwrap() == data);
+    assert!(fs::read(dir.join("other.txt")).unwrap() == other);
+    assert!(dir.join("data.lz4s").exists() && dir.join("other.txt.lz4s").exists());
+    fs::remove_file(dir.join("data")).unwrap();
+    assert_ok(&run_in(&dir, &["--decompress", "data.lz4s"], None));
+    assert!(fs::read(dir.join("data")).unwrap() == data);
+
+    // A name without .lz4s has no default output: a usage error, before any file is written.
+    fs::remove_file(dir.join("data")).unwrap();
+    let before = listing(&dir);
+    for args in [&["-d", "data.orig"][..], &["-d", "data.lz4s", "data.orig"]] {
+        let output = run_in(&dir, args, None);
+        assert_fails(&output, 2, "'data.orig' does not end in .lz4s");
+        assert_eq!(listing(&dir), before, "{args:?}");
+    }
+    // A name that is only the extension has no stem to decompress to.
+    fs::write(dir.join(".lz4s"), library_encode(b"x")).unwrap();
+    assert_fails(
+        &run_in(&dir, &["-d", ".lz4s"], None),
+        2,
+        "does not end in .lz4s",
+    );
+    // With -c it needs none.
+    let output = run_in(&dir, &["-dc", "data.orig.lz4s"], None);
+    assert_fails(&output, 1, "opening 'data.orig.lz4s'");
+    fs::copy(dir.join("data.lz4s"), dir.join("renamed")).unwrap();
+    let output = run_in(&dir, &["-d", "-c", "renamed"], None);
+    assert_ok(&output);
+    assert!(output.stdout == data);
+}
+
+#[test]
+fn stdout_flag_writes_to_standard_output() {
+    let dir = scratch("stdout_flag");
+    let data = sample(70_000, 22);
+    let more = sample(20_000, 23);
+    fs::write(dir.join("data"), &data).unwrap();
+    fs::write(dir.join("more"), &more).unwrap();
+    let stream = library_encode(&data);
+
+    for args in [&["-c", "data"][..], &["--stdout", "data"], &["-zc", "data"]] {
+        let output = run_in(&dir, args, None);
+        assert_ok(&output);
+        assert!(output.stdout == stream, "{args:?}");
+        assert_eq!(listing(&dir), ["data", "more"], "{args:?}: no file written");
+    }
+    // The command form writes to standard output anyway; -c says so, and an OUTPUT with it
+    // is a contradiction.
+    let output = run_in(&dir, &["compress", "-c", "data"], None);
+    assert_ok(&output);
+    assert!(output.stdout == stream);
+    let output = run_in(&dir, &["compress", "-c", "data", "out"], None);
+    assert_fails(&output, 2, "-c and OUTPUT both given");
+    assert!(!dir.join("out").exists());
+
+    // Decompressing several files to standard output concatenates them (as zcat does);
+    // compressing several would concatenate streams that do not decode as one.
+    fs::write(dir.join("a.lz4s"), &stream).unwrap();
+    fs::write(dir.join("b.lz4s"), library_encode(&more)).unwrap();
+    let output = run_in(&dir, &["-dc", "a.lz4s", "b.lz4s"], None);
+    assert_ok(&output);
+    assert!(output.stdout == [&data[..], &more[..]].concat());
+    assert!(!dir.join("a").exists() && !dir.join("b").exists());
+    let output = run_in(&dir, &["-c", "data", "more"], None);
+    assert_fails(&output, 2, "-c with several FILEs");
+    assert!(output.stdout.is_empty());
+
+    // Standard input: `-`, or no FILE with -z or -d.
+    for args in [&["-z"][..], &["-z", "-"], &["-zc"], &["-c", "-z", "-"]] {
+        let output = run_in(&dir, args, Some(&data));
+        assert_ok(&output);
+        assert!(output.stdout == stream, "{args:?}");
+    }
+    for args in [&["-d"][..], &["-d", "-"], &["-dc"]] {
+        let output = run_in(&dir, args, Some(&stream));
+        assert_ok(&output);
+        assert!(output.stdout == data, "{args:?}");
+    }
+    assert_eq!(listing(&dir), ["a.lz4s", "b.lz4s", "data", "more"]);
+}
+
+#[test]
+fn existing_outputs_need_force() {
+    let dir = scratch("force");
+    let data = sample(40_000, 24);
+    let stream = library_encode(&data);
+    fs::write(dir.join("data"), &data).unwrap();
+    fs::write(dir.join("data.lz4s"), b"precious").unwrap();
+    fs::write(dir.join("out"), b"precious").unwrap();
+    fs::write(dir.join("sizes"), b"precious").unwrap();
+
+    // Without -f: refused, the file untouched (and not removed as a partial output), in both
+    // forms and both directions.
+    let refused: &[(&[&str], &str)] = &[
+        (&["data"], "data.lz4s"),
+        (&["-z", "data"], "data.lz4s"),
+        (&["compress", "data", "out"], "out"),
+        (&["decompress", "data.lz4s", "out"], "out"),
+        (
+            &[
+                "compress", "--prefix", "0", "--sizes", "sizes", "data", "new",
+            ],
+            "sizes",
+        ),
+    ];
+    for (args, name) in refused {
+        let output = run_in(&dir, args, None);
+        assert_fails(
+            &output,
+            1,
+            &format!("'{name}' already exists (use -f to overwrite it)"),
+        );
+        assert_eq!(fs::read(dir.join(name)).unwrap(), b"precious", "{args:?}");
+    }
+    assert!(!dir.join("new").exists(), "partial OUTPUT left behind");
+    // Decompressing onto an existing FILE.
+    fs::write(dir.join("x.lz4s"), &stream).unwrap();
+    fs::write(dir.join("x"), b"precious").unwrap();
+    assert_fails(
+        &run_in(&dir, &["-d", "x.lz4s"], None),
+        1,
+        "'x' already exists",
+    );
+    assert_eq!(fs::read(dir.join("x")).unwrap(), b"precious");
+
+    // With -f: overwritten.
+    for (args, expected) in [
+        (&["-f", "data"][..], &stream),
+        (&["compress", "--force", "data", "out"], &stream),
+    ] {
+        assert_ok(&run_in(&dir, args, None));
+        let name = args.last().unwrap();
+        let name = if *name == "data" { "data.lz4s" } else { name };
+        assert!(&fs::read(dir.join(name)).unwrap() == expected, "{args:?}");
+    }
+    assert_ok(&run_in(&dir, &["-df", "x.lz4s"], None));
+    assert!(fs::read(dir.join("x")).unwrap() == data);
+
+    // With several files, a refused one is reported and the others are still done.
+    fs::write(dir.join("y"), &data).unwrap();
+    fs::write(dir.join("z"), &data).unwrap();
+    fs::write(dir.join("y.lz4s"), b"precious").unwrap();
+    let output = run_in(&dir, &["y", "z"], None);
+    assert_fails(&output, 1, "lz4s: compress: 'y.lz4s' already exists");
+    assert_eq!(fs::read(dir.join("y.lz4s")).unwrap(), b"precious");
+    assert!(fs::read(dir.join("z.lz4s")).unwrap() == stream);
+}
+
+#[test]
+fn rm_removes_inputs_and_keep_keeps_them() {
+    let dir = scratch("rm");
+    let data = sample(40_000, 25);
+    let stream = library_encode(&data);
+
+    // --rm removes the input once the output is written; -k after it keeps it, --rm after -k
+    // removes it (the last one counts).
+    for (args, removed) in [
+        (&["--rm", "data"][..], true),
+        (&["--rm", "-k", "data"], false),
+        (&["-k", "--rm", "data"], true),
+        (&["compress", "--rm", "data", "data.lz4s"], true),
+    ] {
+        fs::write(dir.join("data"), &data).unwrap();
+        let _ = fs::remove_file(dir.join("data.lz4s"));
+        assert_ok(&run_in(&dir, args, None));
+        assert!(
+            fs::read(dir.join("data.lz4s")).unwrap() == stream,
+            "{args:?}"
+        );
+        assert_eq!(!dir.join("data").exists(), removed, "{args:?}");
+    }
+    assert_ok(&run_in(&dir, &["-d", "--rm", "data.lz4s"], None));
+    assert!(fs::read(dir.join("data")).unwrap() == data);
+    assert!(!dir.join("data.lz4s").exists());
+
+    // Not after a failure: the output exists, or the input is corrupt.
+    fs::write(dir.join("data.lz4s"), b"precious").unwrap();
+    assert_fails(&run_in(&dir, &["--rm", "data"], None), 1, "already exists");
+    assert!(dir.join("data").exists());
+    fs::write(dir.join("bad.lz4s"), &stream[..stream.len() - 1]).unwrap();
+    assert_fails(
+        &run_in(&dir, &["-d", "--rm", "bad.lz4s"], None),
+        1,
+        "lz4 stream",
+    );
+    assert!(dir.join("bad.lz4s").exists() && !dir.join("bad").exists());
+
+    // Not with standard output or input: a usage error.
+    for args in [
+        &["--rm", "-c", "data"][..],
+        &["-z", "--rm"],
+        &["-z", "--rm", "-"],
+        &["compress", "--rm", "data"],
+    ] {
+        assert_fails(
+            &run_in(&dir, args, Some(&data)),
+            2,
+            "--rm removes input FILEs",
+        );
+        assert!(dir.join("data").exists(), "{args:?}");
+    }
+}
+
+#[test]
+fn modes_and_commands() {
+    let dir = scratch("modes");
+    let data = sample(30_000, 26);
+    let stream = library_encode(&data);
+    fs::write(dir.join("compress"), &data).unwrap();
+
+    // The command form, with flags before and after the command.
+    for args in [
+        &["compress", "-", "-"][..],
+        &["--page-size", "64K", "compress"],
+        &["-z", "compress"],
+        &["compress", "-z", "--", "-"],
+    ] {
+        let output = run_in(&dir, args, Some(&data));
+        assert_ok(&output);
+        assert!(output.stdout == stream, "{args:?}");
+    }
+    for args in [&["decompress"][..], &["-d", "decompress", "-"]] {
+        let output = run_in(&dir, args, Some(&stream));
+        assert_ok(&output);
+        assert!(output.stdout == data, "{args:?}");
+    }
+    // A file called `compress` is ./compress.
+    assert_ok(&run_in(&dir, &["./compress"], None));
+    assert!(fs::read(dir.join("compress.lz4s")).unwrap() == stream);
+
+    // Without a mode, the first operand is a command or an existing file.
+    let cases: &[(&[&str], &str)] = &[
+        (&["compres", "compress"], "unknown command 'compres'"),
+        (&["-"], "standard input needs a mode"),
+        (&["-k"], "missing command"),
+        (&["-z", "-d"], "--compress cannot be used with --decompress"),
+        (
+            &["compress", "-d"],
+            "the command 'compress' and -d disagree",
+        ),
+        (
+            &["decompress", "-z"],
+            "the command 'decompress' and -z disagree",
+        ),
+        (
+            &["--prefx", "2"],
+            "unknown option '--prefx' (did you mean '--prefix'?)",
+        ),
+        (&["-9k", "compress"], "unknown option '-9'"),
+        (
+            &[
+                "-z",
+                "--prefix",
+                "0",
+                "--sizes",
+                "s",
+                "./compress",
+                "./compress.lz4s",
+            ],
+            "--sizes holds the block sizes of one stream",
+        ),
+    ];
+    for (args, needle) in cases {
+        let output = run_in(&dir, args, Some(&data));
+        assert_fails(&output, 2, needle);
+        assert!(
+            stderr(&output).ends_with("Try 'lz4s --help' for more information.\n"),
+            "{args:?}"
+        );
+        assert!(output.stdout.is_empty(), "{args:?}");
+    }
+    assert_eq!(listing(&dir), ["compress", "compress.lz4s"]);
+}
+
+/// A `-v` summary line: `lz4s: MODE: IN (N bytes) -> OUT (M bytes), ratio R%, S MB/s`.
+#[derive(Debug)]
+struct Summary {
+    mode: String,
+    input: String,
+    read: u64,
+    output: String,
+    written: u64,
+    ratio: f64,
+    speed: f64,
+}
+
+fn parse_summary(line: &str) -> Summary {
+    fn bad<T>(line: &str) -> T {
+        panic!("not a summary line: {line:?}")
+    }
+    let rest = line.strip_prefix("lz4s: ").unwrap_or_else(|| bad(line));
+    let (mode, rest) = rest.split_once(": ").unwrap_or_else(|| bad(line));
+    let (input, rest) = rest.split_once(" (").unwrap_or_else(|| bad(line));
+    let (read, rest) = rest.split_once(" bytes) -> ").unwrap_or_else(|| bad(line));
+    let (output, rest) = rest.split_once(" (").unwrap_or_else(|| bad(line));
+    let (written, rest) = rest
+        .split_once(" bytes), ratio ")
+        .unwrap_or_else(|| bad(line));
+    let (ratio, rest) = rest.split_once("%, ").unwrap_or_else(|| bad(line));
+    let speed = rest.strip_suffix(" MB/s").unwrap_or_else(|| bad(line));
+    // Two decimals, as promised.
+    for number in [ratio, speed] {
+        assert_eq!(
+            number.split_once('.').map(|(_, d)| d.len()),
+            Some(2),
+            "{line}"
+        );
+    }
+    Summary {
+        mode: mode.into(),
+        input: input.into(),
+        read: read.parse().unwrap_or_else(|_| bad(line)),
+        output: output.into(),
+        written: written.parse().unwrap_or_else(|_| bad(line)),
+        ratio: ratio.parse().unwrap_or_else(|_| bad(line)),
+        speed: speed.parse().unwrap_or_else(|_| bad(line)),
+    }
+}
+
+#[test]
+fn verbose_prints_a_summary_and_quiet_nothing() {
+    let dir = scratch("verbose");
+    let data = sample(200_000, 27);
+    fs::write(dir.join("data"), &data).unwrap();
+
+    let output = run_in(&dir, &["-v", "data"], None);
+    assert!(output.status.success());
+    let packed = fs::read(dir.join("data.lz4s")).unwrap();
+    let text = stderr(&output);
+    let line = text.strip_suffix('\n').expect("one line");
+    assert!(!line.contains('\n'), "one line: {text:?}");
+    let summary = parse_summary(line);
+    assert_eq!(
+        (&*summary.mode, &*summary.input, &*summary.output),
+        ("compress", "'data'", "'data.lz4s'")
+    );
+    assert_eq!(
+        (summary.read, summary.written),
+        (data.len() as u64, packed.len() as u64)
+    );
+    let expected = packed.len() as f64 * 100.0 / data.len() as f64;
+    assert!(
+        (summary.ratio - expected).abs() <= 0.005,
+        "{} vs {expected}",
+        summary.ratio
+    );
+    assert!(summary.speed > 0.0);
+
+    // Decompressing: the same ratio (compressed size over uncompressed), standard streams as
+    // `-`.
+    let output = run_in(&dir, &["decompress", "--verbose"], Some(&packed));
+    assert!(output.status.success() && output.stdout == data);
+    let back = parse_summary(stderr(&output).trim_end());
+    assert_eq!(
+        (&*back.mode, &*back.input, &*back.output),
+        ("decompress", "-", "-")
+    );
+    assert_eq!(
+        (back.read, back.written),
+        (packed.len() as u64, data.len() as u64)
+    );
+    assert_eq!(back.ratio, summary.ratio);
+
+    // One line per file.
+    fs::write(dir.join("other"), &data[..1000]).unwrap();
+    let output = run_in(&dir, &["-vf", "data", "other"], None);
+    assert!(output.status.success());
+    let lines: Vec<Summary> = stderr(&output).lines().map(parse_summary).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!((&*lines[1].input, lines[1].read), ("'other'", 1000));
+
+    // -q: nothing on standard error, and it wins over an earlier -v (the last one counts).
+    for args in [
+        &["-q", "-f", "data"][..],
+        &["-v", "-q", "-f", "data"],
+        &["-qf", "data"],
+    ] {
+        let output = run_in(&dir, args, None);
+        assert_ok(&output);
+    }
+    let output = run_in(&dir, &["-q", "-v", "-f", "data"], None);
+    assert_eq!(stderr(&output).lines().count(), 1);
+    // Errors are still reported.
+    let output = run_in(&dir, &["-q", "missing"], None);
+    assert_fails(&output, 2, "unknown command 'missing'");
+    let output = run_in(&dir, &["-q", "-z", "missing"], None);
+    assert_fails(&output, 1, "opening 'missing'");
+}
+
+// ---------------------------------------------------------------------------------------------
+// On a terminal
+// ---------------------------------------------------------------------------------------------
+
+/// Runs a program with one of its standard streams on a pseudo-terminal (raw, 100 columns):
+/// `python3 PTY_RUNNER EXE STREAM INPUT DELAY OTHER ARGS...` feeds the file INPUT to the
+/// program's standard input (with a pause of DELAY seconds after its first 64 KiB), puts
+/// STREAM (`stdout` or `stderr`) on the terminal and the other stream in the file OTHER,
+/// prints what the terminal received and exits with the program's status.
+const PTY_RUNNER: &str = r#"
+import fcntl, os, struct, subprocess, sys, termios, threading, time, tty
+exe, stream, input_path, delay, other_path, *args = sys.argv[1:]
+master, slave = os.openpty()
+tty.setraw(slave)
+fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+other = open(other_path, "wb")
+streams = {"stdout": slave, "stderr": other} if stream == "stdout" else {"stdout": other, "stderr": slave}
+child = subprocess.Popen([exe] + args, stdin=subprocess.PIPE, **streams)
+os.close(slave)
+received = []
+def drain():
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            return
+        if not chunk:
+            return
+        received.append(chunk)
+reader = threading.Thread(target=drain)
+reader.start()
+data = open(input_path, "rb").read()
+try:
+    child.stdin.write(data[:65536])
+    child.stdin.flush()
+    time.sleep(float(delay))
+    child.stdin.write(data[65536:])
+    child.stdin.close()
+except BrokenPipeError:
+    pass
+status = child.wait()
+reader.join()
+sys.stdout.buffer.write(b"".join(received))
+sys.exit(status)
+"#;
+
+/// What a run under a pseudo-terminal gave.
+struct PtyRun {
+    status: Option<i32>,
+    /// What the terminal received.
+    terminal: Vec<u8>,
+    /// The other stream (stderr when stdout is the terminal, and the other way round).
+    other: Vec<u8>,
+}
+
+/// Runs lz4s with `stream` ("stdout" or "stderr") on a pseudo-terminal, `input` on standard
+/// input (paused for `delay` seconds after its first 64 KiB). Fails, not skips, without python3.
+fn run_on_terminal(stream: &str, args: &[&str], input: &[u8], delay: f64) -> PtyRun {
+    static RUNS: AtomicUsize = AtomicUsize::new(0);
+    let dir = scratch(&format!("pty-{}", RUNS.fetch_add(1, Ordering::Relaxed)));
+    let (input_path, other_path) = (dir.join("input"), dir.join("other"));
+    fs::write(&input_path, input).unwrap();
+    let output = Command::new("python3")
+        .arg("-c")
+        .arg(PTY_RUNNER)
+        .arg(lz4s())
+        .arg(stream)
+        .arg(&input_path)
+        .arg(delay.to_string())
+        .arg(&other_path)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("python3 runs lz4s under a pseudo-terminal: install python3");
+    let other = fs::read(&other_path).unwrap();
+    let _ = fs::remove_dir_all(&dir);
+    PtyRun {
+        status: output.status.code(),
+        terminal: output.stdout,
+        other,
+    }
+}
+
+#[test]
+fn compressed_data_is_not_written_to_a_terminal() {
+    let dir = scratch("terminal");
+    let data = sample(100_000, 28);
+    let stream = library_encode(&data);
+    let input = dir.join("data");
+    fs::write(&input, &data).unwrap();
+    let input = input.to_str().unwrap();
+
+    // Every way of writing compressed data to standard output is refused, before anything is
+    // written.
+    for args in [
+        &["-z"][..],
+        &["-c", input],
+        &["compress"],
+        &["compress", input],
+        &["compress", "-", "-"],
+    ] {
+        let run = run_on_terminal("stdout", args, &data, 0.0);
+        let message = String::from_utf8_lossy(&run.other);
+        assert_eq!(run.status, Some(1), "{args:?}: {message}");
+        assert_eq!(
+            message,
+            "lz4s: compress: refusing to write compressed data to a terminal \
+             (redirect standard output, or use -f to force)\n",
+            "{args:?}"
+        );
+        assert!(run.terminal.is_empty(), "{args:?}: wrote to the terminal");
+    }
+    // -f forces it (the terminal is raw: the bytes arrive as they are).
+    for args in [&["-zf"][..], &["compress", "-f", input]] {
+        let run = run_on_terminal("stdout", args, &data, 0.0);
+        assert_eq!(
+            run.status,
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&run.other)
+        );
+        assert!(run.terminal == stream, "{args:?}");
+    }
+    // A file output is not the terminal, and decompressed data may go there.
+    let out = dir.join("out");
+    let run = run_on_terminal(
+        "stdout",
+        &["compress", "-", out.to_str().unwrap()],
+        &data,
+        0.0,
+    );
+    assert_eq!(run.status, Some(0));
+    assert!(run.terminal.is_empty() && fs::read(&out).unwrap() == stream);
+    let run = run_on_terminal("stdout", &["-d"], &stream, 0.0);
+    assert_eq!(
+        run.status,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.other)
+    );
+    assert!(run.terminal == data);
+}
+
+#[test]
+fn progress_bar_on_a_terminal_for_long_jobs_only() {
+    let data = sample(400_000, 29);
+    let stream = library_encode(&data);
+    let dir = scratch("progress");
+    let out = dir.join("out");
+    let out_arg = out.to_str().unwrap();
+
+    // A job that lasts more than a second (its input pauses for 1.5 s) shows a bar on a
+    // terminal, and erases it at the end; then the summary of -v follows on a clean line.
+    let run = run_on_terminal("stderr", &["compress", "-v", "-", out_arg], &data, 1.5);
+    assert_eq!(
+        run.status,
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.terminal)
+    );
+    assert!(fs::read(&out).unwrap() == stream);
+    let terminal = String::from_utf8_lossy(&run.terminal);
+    assert!(
+        terminal.starts_with("lz4s: compress - ") && terminal.contains("B/s"),
+        "no progress bar: {terminal:?}"
+    );
+    let summary = terminal.rsplit("\x1b[2K").next().unwrap();
+    assert!(
+        summary.starts_with("lz4s: compress: - (400000 bytes) -> '"),
+        "{terminal:?}"
+    );
+
+    // Not for a short job (under a second: its input pauses for 0.4 s), not with -q, and not
+    // when standard error is no terminal.
+    for (args, delay) in [
+        (&["compress", "-f", "-", out_arg][..], 0.4),
+        (&["compress", "-fq", "-", out_arg], 1.5),
+        (&["compress", "-v", "--quiet", "-f", "-", out_arg], 1.5),
+    ] {
+        let run = run_on_terminal("stderr", args, &data, delay);
+        assert_eq!(run.status, Some(0), "{args:?}");
+        assert!(
+            run.terminal.is_empty(),
+            "{args:?}: {:?}",
+            String::from_utf8_lossy(&run.terminal)
+        );
+        assert!(fs::read(&out).unwrap() == stream);
+    }
+    let mut child = Command::new(lz4s())
+        .args(["compress", "-f", "-", out_arg])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = data.clone();
+    let feeder = std::thread::spawn(move || {
+        stdin.write_all(&input[..65536]).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        stdin.write_all(&input[65536..]).unwrap();
+    });
+    let output = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    assert_ok(&output);
+    assert!(fs::read(&out).unwrap() == stream);
 }
