@@ -32,6 +32,21 @@
 //!   `0` skips it). `LZ4S_BENCH_PAGES=0` skips the fast-mode tables (to run the HC table alone).
 //! - `LZ4S_BENCH_THREADS`: the thread counts of the threads table, comma-separated (default
 //!   `2`; `0` skips it).
+//! - `LZ4S_BENCH_FRONT_ENDS`: `0` skips the front-ends table.
+//!
+//! Front ends (issue 9; after the threads table): on the whole data, 64 KiB pages, fast mode,
+//! each front end against the adapter it mirrors, in the same rounds, with issue 9's bar (each
+//! at least 0.97 of it). Compression against `Lz4StreamWriter` (`write_all` of the data into a
+//! reserved `Vec`): `CompressingReader` over the data (`read` into one large buffer, allocated in the run as
+//! the writer's `Vec` is),
+//! and with the features `tokio` and `futures-io` the async writers (`write_all`, then
+//! `shutdown`/`close`, into a `Vec`, on tokio's current-thread runtime and `futures`'
+//! `block_on`). Decompression against `Lz4StreamReader` (`read` into one large buffer): the
+//! async readers (`read` into it); and `DecompressingWriter` (`write_all` of the stream,
+//! writing into that buffer as a `&mut [u8]` sink) against the same job done with the reader,
+//! `io::copy` from it into that sink (a writer must copy what it decodes into its sink, which
+//! the reader's `read` into a large buffer does not: it decodes in place). Every output is checked first. Run with
+//! `cargo bench --bench throughput --all-features` for the async rows.
 //!
 //! Threads (issue 10; after the HC table): on the whole data, 64 KiB pages, double buffer,
 //! 4-byte prefixes, for `Fast { acceleration: 1 }` and `High { level: 9 }`: ours with
@@ -154,6 +169,8 @@ const BUF_READER_LIBLZ4_BAR: f64 = 0.78;
 const READER_LIBLZ4_BAR: f64 = 0.74;
 /// `Lz4StreamReader` / the `lz4_flex` loop.
 const READER_FLEX_BAR: f64 = 1.10;
+/// Issue 9's bar: every front end at least this fraction of the adapter it mirrors.
+const FRONT_END_BAR: f64 = 0.97;
 
 // ---------------------------------------------------------------------------------------------
 // Counting allocator (for the memory measurement only: two relaxed atomic operations per call).
@@ -562,6 +579,8 @@ struct Config {
     levels: Vec<u32>,
     /// The thread counts of the threads table (none: skipped).
     threads: Vec<usize>,
+    /// Whether to run the front-ends table.
+    front_ends: bool,
     rounds: usize,
     small: bool,
     memory: u64,
@@ -607,6 +626,7 @@ fn config() -> Config {
                 .collect(),
             None => vec![2],
         },
+        front_ends: var("LZ4S_BENCH_FRONT_ENDS").map_or(true, |s| s != "0"),
         rounds: var("LZ4S_BENCH_ROUNDS").map_or(7, |r| r.parse().expect("LZ4S_BENCH_ROUNDS")),
         small: var("LZ4S_BENCH_SMALL").map_or(true, |s| s != "0"),
         memory: var("LZ4S_BENCH_MEMORY").map_or(1 << 30, |s| parse_size(&s)),
@@ -788,6 +808,9 @@ fn main() {
     }
     if !config.threads.is_empty() {
         threads(&config, &data);
+    }
+    if config.front_ends {
+        front_ends(&config, &data);
     }
 
     let mut compress_rows = Vec::new();
@@ -1163,6 +1186,218 @@ fn threads(config: &Config, data: &[u8]) {
                 100.0 * size_ours as f64 / len as f64,
                 100.0 * size_serial as f64 / len as f64,
                 verdict(&checks),
+            );
+        }
+    }
+}
+
+/// The front-ends table (see the file's documentation).
+fn front_ends(config: &Config, data: &[u8]) {
+    use lz4_stream::{CompressingReader, DecompressingWriter};
+
+    let len = data.len();
+    let page = 65_536;
+    eprintln!("front ends ...");
+    let opts = options(page, 1);
+    let mut reference = Vec::with_capacity(stream_bound(len, page));
+    ours_compress(data, page, 1, &mut reference);
+    let stream = reference.clone();
+    let mut out = vec![0u8; len];
+
+    type Named<'a> = (&'static str, Run<'a>);
+    let compressors: Vec<Named<'_>> = {
+        let opts = &opts;
+        let bound = stream_bound(len, page);
+        let mut rows: Vec<Named<'_>> = vec![
+            (
+                "Lz4StreamWriter (write_all)",
+                Box::new(move || {
+                    let mut writer =
+                        Lz4StreamWriter::with_options(Vec::with_capacity(bound), opts).unwrap();
+                    writer.write_all(data).unwrap();
+                    black_box(writer.finish().unwrap()).len()
+                }),
+            ),
+            (
+                "CompressingReader (read)",
+                Box::new(move || {
+                    let mut reader = CompressingReader::with_options(data, opts).unwrap();
+                    let mut out = vec![0; bound];
+                    let mut pos = 0;
+                    loop {
+                        match reader.read(&mut out[pos..]).unwrap() {
+                            0 => return black_box(pos),
+                            n => pos += n,
+                        }
+                    }
+                }),
+            ),
+        ];
+        #[cfg(feature = "tokio")]
+        rows.push((
+            "tokio::Lz4StreamWriter (write_all, shutdown)",
+            Box::new(move || {
+                use tokio::io::AsyncWriteExt;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async {
+                    let mut writer = lz4_stream::tokio::Lz4StreamWriter::with_options(
+                        Vec::with_capacity(bound),
+                        opts,
+                    )
+                    .unwrap();
+                    writer.write_all(data).await.unwrap();
+                    writer.shutdown().await.unwrap();
+                    black_box(writer.into_inner()).len()
+                })
+            }),
+        ));
+        #[cfg(feature = "futures-io")]
+        rows.push((
+            "futures::Lz4StreamWriter (write_all, close)",
+            Box::new(move || {
+                use futures::io::AsyncWriteExt;
+                futures::executor::block_on(async {
+                    let mut writer = lz4_stream::futures::Lz4StreamWriter::with_options(
+                        Vec::with_capacity(bound),
+                        opts,
+                    )
+                    .unwrap();
+                    writer.write_all(data).await.unwrap();
+                    writer.close().await.unwrap();
+                    black_box(writer.into_inner()).len()
+                })
+            }),
+        ));
+        rows
+    };
+    let decompressors: Vec<(&'static str, Box<dyn FnMut(&mut [u8]) -> usize + '_>)> = {
+        let (opts, stream) = (&opts, &stream);
+        let mut rows: Vec<(&'static str, Box<dyn FnMut(&mut [u8]) -> usize + '_>)> = vec![
+            (
+                "Lz4StreamReader (read)",
+                Box::new(move |out: &mut [u8]| ours_read(stream, page, out)),
+            ),
+            (
+                "Lz4StreamReader (io::copy into the buffer)",
+                Box::new(move |out: &mut [u8]| {
+                    let room = out.len();
+                    let mut reader = Lz4StreamReader::with_options(&stream[..], opts).unwrap();
+                    let mut sink = &mut out[..];
+                    io::copy(&mut reader, &mut sink).unwrap();
+                    room - sink.len()
+                }),
+            ),
+            (
+                "DecompressingWriter (write_all)",
+                Box::new(move |out: &mut [u8]| {
+                    let room = out.len();
+                    let mut writer = DecompressingWriter::with_options(out, opts).unwrap();
+                    writer.write_all(stream).unwrap();
+                    room - writer.finish().unwrap().len()
+                }),
+            ),
+        ];
+        #[cfg(feature = "tokio")]
+        rows.push((
+            "tokio::Lz4StreamReader (read)",
+            Box::new(move |out: &mut [u8]| {
+                use tokio::io::AsyncReadExt;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async {
+                    let mut reader =
+                        lz4_stream::tokio::Lz4StreamReader::with_options(&stream[..], opts)
+                            .unwrap();
+                    let mut pos = 0;
+                    loop {
+                        match reader.read(&mut out[pos..]).await.unwrap() {
+                            0 => return pos,
+                            n => pos += n,
+                        }
+                    }
+                })
+            }),
+        ));
+        #[cfg(feature = "futures-io")]
+        rows.push((
+            "futures::Lz4StreamReader (read)",
+            Box::new(move |out: &mut [u8]| {
+                use futures::io::AsyncReadExt;
+                futures::executor::block_on(async {
+                    let mut reader =
+                        lz4_stream::futures::Lz4StreamReader::with_options(&stream[..], opts)
+                            .unwrap();
+                    let mut pos = 0;
+                    loop {
+                        match reader.read(&mut out[pos..]).await.unwrap() {
+                            0 => return pos,
+                            n => pos += n,
+                        }
+                    }
+                })
+            }),
+        ));
+        rows
+    };
+
+    // Check every output first.
+    let (names, mut runs): (Vec<&str>, Vec<Run<'_>>) = compressors.into_iter().unzip();
+    for (name, run) in names.iter().zip(&mut runs) {
+        assert_eq!(run(), reference.len(), "{name} writes another stream");
+    }
+    let (decoder_names, mut decoders): (Vec<&str>, Vec<_>) = decompressors.into_iter().unzip();
+    for (name, decode) in decoder_names.iter().zip(&mut decoders) {
+        check_decodes(name, data, &mut out, |out| decode(out));
+    }
+    let compress = measure(config.rounds, &mut runs);
+    let decompress = {
+        let out = RefCell::new(&mut out);
+        let mut runs: Vec<Run<'_>> = decoders
+            .iter_mut()
+            .map(|decode| -> Run<'_> {
+                let out = &out;
+                Box::new(move || decode(&mut out.borrow_mut()))
+            })
+            .collect();
+        measure(config.rounds, &mut runs)
+    };
+
+    println!();
+    println!(
+        "Front ends: {len} bytes, 64 KiB pages, Mode::Fast {{ acceleration: 1 }}, double buffer; \
+         each against the first row of its half (ratio: median of the in-round ratios; bar: \
+         >= {FRONT_END_BAR})"
+    );
+    if cfg!(not(all(feature = "tokio", feature = "futures-io"))) {
+        println!("(async rows left out: run with --all-features)");
+    }
+    println!("| front end | MB/s | against | ratio | bars |");
+    println!("|---|--:|---|--:|---|");
+    for (times, names) in [(&compress, &names), (&decompress, &decoder_names)] {
+        for (i, name) in names.iter().enumerate() {
+            // A writer into a `Write` sink copies what it decodes into the sink; the reader's
+            // `read` decodes straight into the caller's buffer. So `DecompressingWriter` is
+            // held against the same job done with the reader: `io::copy` into the same sink.
+            let against = match *name {
+                "DecompressingWriter (write_all)" => 1,
+                _ => 0,
+            };
+            let ratio = times.ratio(i, against);
+            // The adapters themselves (the first row, and the reader through `io::copy`) are
+            // references, with no bar.
+            let reference = i == against || name.contains("io::copy");
+            let checks = [(
+                reference || ratio >= FRONT_END_BAR,
+                format!("ratio {ratio:.3} < {FRONT_END_BAR}"),
+            )];
+            println!(
+                "| {name} | {:.1} | {} | {ratio:.3} | {} |",
+                times.mbps(i, len),
+                names[against],
+                verdict(&checks)
             );
         }
     }

@@ -122,6 +122,15 @@ impl<R: Read> Read for CompressingReader<R> {
                 Err(_) if room.is_full() => return Ok(room.filled),
                 Err(err) => return Err(err),
             }
+            // A full page goes straight into the caller's buffer when it has room for the
+            // largest record (saving a copy); otherwise `fill` compresses it into the encoder's
+            // record and hands that over first.
+            if !self.input_ended {
+                if let Some(n) = self.encoder.seal_into(room.free())? {
+                    room.filled += n;
+                    return Ok(room.filled);
+                }
+            }
             // (With threads, `fill` may hand over records before it reads: bytes served then
             // are returned, and an error after them comes again with the next call, which
             // repeats what failed.)
@@ -145,6 +154,11 @@ struct Room<'a> {
 impl Room<'_> {
     fn is_full(&self) -> bool {
         self.filled == self.buf.len()
+    }
+
+    /// The free part of the buffer.
+    fn free(&mut self) -> &mut [u8] {
+        &mut self.buf[self.filled..]
     }
 }
 
@@ -174,5 +188,84 @@ impl<R: Read + fmt::Debug> fmt::Debug for CompressingReader<R> {
             .field("unserved", &self.encoder.unwritten())
             .field("input_ended", &self.input_ended)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Lz4StreamWriter, Mode, SizePrefix, Strategy};
+
+    /// The writer's stream for `data`.
+    fn written(opts: &StreamOptions, data: &[u8]) -> Vec<u8> {
+        let mut writer = Lz4StreamWriter::with_options(Vec::new(), opts).unwrap();
+        writer.write_all(data).unwrap();
+        writer.finish().unwrap()
+    }
+
+    /// Serves `data` in reads of at most `max` bytes.
+    struct Short<'a> {
+        data: &'a [u8],
+        max: usize,
+    }
+
+    impl Read for Short<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.max).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// Whatever the read sizes of the caller and of the inner reader, the stream is the
+    /// writer's, byte for byte: records wider than the caller's buffer are served in pieces,
+    /// full pages go straight into buffers with room for them.
+    #[test]
+    fn serves_the_writers_stream() {
+        let data: Vec<u8> = (0..300_000u32)
+            .map(|i| (i % 251) as u8 ^ (i / 4099) as u8)
+            .collect();
+        let all = [
+            StreamOptions::new(),
+            StreamOptions::new()
+                .page_size(100)
+                .size_prefix(SizePrefix::U8),
+            StreamOptions::new()
+                .page_size(4096)
+                .strategy(Strategy::RingBuffer { window: 65_536 })
+                .end_marker(true),
+            StreamOptions::new()
+                .page_size(1000)
+                .mode(Mode::High { level: 3 })
+                .dictionary(vec![7; 1000]),
+            StreamOptions::new()
+                .page_size(8192)
+                .threads(2)
+                .end_marker(true),
+        ];
+        for opts in &all {
+            let expected = written(opts, &data);
+            for (caller, inner) in [(1, usize::MAX), (7, 3), (100_000, 5000), (1 << 20, 1 << 20)] {
+                let inner = Short {
+                    data: &data,
+                    max: inner,
+                };
+                let mut reader = CompressingReader::with_options(inner, opts).unwrap();
+                let mut stream = Vec::new();
+                let mut buf = vec![0; caller];
+                loop {
+                    match reader.read(&mut buf).unwrap() {
+                        0 => break,
+                        n => stream.extend_from_slice(&buf[..n]),
+                    }
+                }
+                assert!(stream == expected, "{opts:?} caller {caller}");
+                assert_eq!(reader.total_in(), data.len() as u64);
+                assert_eq!(reader.total_out(), stream.len() as u64);
+                // The end stays the end.
+                assert_eq!(reader.read(&mut buf).unwrap(), 0);
+            }
+        }
     }
 }

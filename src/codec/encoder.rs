@@ -194,10 +194,14 @@ impl Encoder {
         }
     }
 
-    /// With threads, makes room for one more page in flight: hands `sink` the records
-    /// compressed so far, waiting for the oldest if the pool is full.
+    /// Makes room for more input: hands `sink` what waits, compresses a full page (and hands
+    /// its record over), and with threads makes room for one more page in flight, handing
+    /// `sink` the records compressed so far and waiting for the oldest if the pool is full.
     fn make_room<S: Write + ?Sized>(&mut self, sink: &mut S) -> io::Result<()> {
         self.write_record(sink, false)?;
+        if self.seal_if_full()? {
+            self.write_record(sink, false)?;
+        }
         while matches!(&self.engine, Engine::Parallel(pool) if !pool.has_room()) {
             if !self.next_records(true)? {
                 break;
@@ -286,14 +290,47 @@ impl Encoder {
         self.took(n)
     }
 
-    /// Counts `n` bytes of input taken; compresses the page if that filled it (the pool does
-    /// its own).
+    /// Counts `n` bytes of input taken. A page that is now full is compressed by the next
+    /// call ([`make_room`](Self::make_room), or [`seal_into`](Self::seal_into) straight into
+    /// the caller's memory); the pool closes its own.
     fn took(&mut self, n: usize) -> io::Result<usize> {
         self.total_in += n as u64;
-        if matches!(self.engine, Engine::Serial(..)) && self.pending() == self.page_size() {
-            self.seal_page()?;
-        }
         Ok(n)
+    }
+
+    /// Compresses the page into the record if it is full (without threads; the record must
+    /// have been handed over). Whether it did.
+    fn seal_if_full(&mut self) -> io::Result<bool> {
+        match self.engine {
+            Engine::Serial(ref compressor, filled) if filled == compressor.page_size() => {
+                self.seal_page()?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Compresses a full page straight into `dst` as one record, when nothing waits and `dst`
+    /// has room for the largest record (without threads); returns the record's length, or
+    /// `None` (nothing done) otherwise. This saves [`CompressingReader`](crate::CompressingReader)
+    /// copying the record out of the encoder.
+    pub(crate) fn seal_into(&mut self, dst: &mut [u8]) -> io::Result<Option<usize>> {
+        let Engine::Serial(compressor, filled) = &mut self.engine else {
+            return Ok(None);
+        };
+        if *filled < compressor.page_size()
+            || self.out.written < self.out.len
+            || dst.len() < compressor.record_bound()
+        {
+            return Ok(None);
+        }
+        let len = compressor.compress_page(*filled, dst)?;
+        if let Some(sizes) = &mut self.block_sizes {
+            sizes.push(len);
+        }
+        *filled = 0;
+        self.out.total_out += len as u64;
+        Ok(Some(len))
     }
 
     /// Compresses the whole pages at the front of `buf` (at least two), when the page is empty
