@@ -1205,6 +1205,8 @@ fn front_ends(config: &Config, data: &[u8]) {
     let mut out = vec![0u8; len];
 
     type Named<'a> = (&'static str, Run<'a>);
+    /// A decoder run: decodes into the buffer it is given, returns the length.
+    type Decode<'a> = (&'static str, Box<dyn FnMut(&mut [u8]) -> usize + 'a>);
     let compressors: Vec<Named<'_>> = {
         let opts = &opts;
         let bound = stream_bound(len, page);
@@ -1272,9 +1274,9 @@ fn front_ends(config: &Config, data: &[u8]) {
         ));
         rows
     };
-    let decompressors: Vec<(&'static str, Box<dyn FnMut(&mut [u8]) -> usize + '_>)> = {
+    let decompressors: Vec<Decode<'_>> = {
         let (opts, stream) = (&opts, &stream);
-        let mut rows: Vec<(&'static str, Box<dyn FnMut(&mut [u8]) -> usize + '_>)> = vec![
+        let mut rows: Vec<Decode<'_>> = vec![
             (
                 "Lz4StreamReader (read)",
                 Box::new(move |out: &mut [u8]| ours_read(stream, page, out)),
