@@ -17,9 +17,23 @@
 //! - [`Lz4StreamBufReader`] does the same over an inner [`std::io::BufRead`] (a `&[u8]`, a
 //!   [`BufReader`](std::io::BufReader)), decoding each block straight from the inner reader's
 //!   buffer when the whole record is there instead of copying it out first.
+//! - [`CompressingReader`] serves, through [`Read`](std::io::Read), the stream of what it reads
+//!   from an inner reader (compression on the reading side: an upload body).
+//! - [`DecompressingWriter`] takes a stream through [`Write`](std::io::Write) and writes what it
+//!   decodes to into an inner writer (decompression on the writing side).
+//! - `tokio::{Lz4StreamWriter, Lz4StreamReader, Lz4StreamBufReader}` (feature `tokio`) and
+//!   `futures::{...}` (feature `futures-io`): the same over the async traits.
 //! - Underneath them, [`Compressor`] and [`Decompressor`] work one block at a time on byte
 //!   slices, with no I/O (python-lz4's `compress`, `decompress` and `get_block`, the latter as
-//!   [`split_record`]), for other front ends.
+//!   [`split_record`]).
+//!
+//! Every front end runs on one sans-IO core: a byte-fed record decoder, which is given the
+//! stream's bytes and says how many more the current record needs (never more than the rest of
+//! that record), and a record encoder, which takes input and hands out records to whatever sink
+//! it is given. So every front end keeps the same guarantees: the same stream for the same input
+//! and options, no byte read past the last record served, and nothing lost or written twice
+//! after `Interrupted`, `WouldBlock`, `Pending`, an error, or a dropped future. A writer's
+//! `finish` that fails gives the writer back in a [`FinishError`].
 //!
 //! ```
 //! use std::io::{Read, Write};
@@ -67,6 +81,10 @@
 //! - `safe` (default): does nothing. It chose `lz4_flex`'s safe code paths when the crate was
 //!   built on `lz4_flex`, and stays so that manifests naming it still build; the crate's own
 //!   codec is safe Rust whatever the features.
+//! - `tokio`: the `lz4_stream::tokio` module (adds `tokio`, without its default features,
+//!   and `pin-project-lite`).
+//! - `futures-io`: the `lz4_stream::futures` module (adds `futures-io` and
+//!   `pin-project-lite`).
 //! - `cli`: builds the `lz4s` command-line tool (`src/bin/lz4s.rs`), with its dependencies
 //!   `clap` and `indicatif`, which the library never uses: `cargo install --path . --features
 //!   cli`, or `cargo run --release --features cli -- --help`.
@@ -110,7 +128,8 @@ pub use read::Lz4StreamReader;
 pub use record::{split_record, Record};
 pub use write::Lz4StreamWriter;
 
-// The README's Rust examples run as doc tests too, so they cannot drift from the API.
-#[cfg(doctest)]
+// The README's Rust examples run as doc tests too, so they cannot drift from the API. Some use
+// the async front ends: they run with the test command's `--all-features`.
+#[cfg(all(doctest, feature = "tokio", feature = "futures-io"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
