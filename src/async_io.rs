@@ -284,8 +284,16 @@ macro_rules! reader_common {
                 self.project().inner
             }
 
+            /// The decompressed bytes decoded but not yet read (what the next read serves
+            /// first). [`into_inner`](Self::into_inner) drops them.
+            pub fn buffer(&self) -> &[u8] {
+                self.pull.decoder.output()
+            }
+
             /// The inner reader. Once the stream has ended, it stands right after the last
-            /// record.
+            /// record. In the middle of a stream, the decoded bytes not yet read
+            /// ([`buffer`](Self::buffer)) are dropped, and so is the part of a record already
+            /// taken from the inner reader.
             pub fn into_inner(self) -> R {
                 self.inner
             }

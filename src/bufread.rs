@@ -108,8 +108,16 @@ impl<R: BufRead> Lz4StreamBufReader<R> {
         &mut self.inner
     }
 
+    /// The decompressed bytes decoded but not yet read (what the next `read` serves first,
+    /// before it takes more input). [`into_inner`](Self::into_inner) drops them.
+    pub fn buffer(&self) -> &[u8] {
+        self.pull.decoder.output()
+    }
+
     /// The inner reader. Once the stream has ended, it stands right after the last record (its
-    /// buffer holds what follows the stream, if anything).
+    /// buffer holds what follows the stream, if anything). In the middle of a stream, the
+    /// decoded bytes not yet read ([`buffer`](Self::buffer)) are dropped, and so is the part
+    /// of a record already consumed from the inner reader (see [`total_in`](Self::total_in)).
     pub fn into_inner(self) -> R {
         self.inner
     }

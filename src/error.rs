@@ -126,6 +126,12 @@ pub enum Reason {
     },
     /// `end_marker(true)` and the input ended at a record boundary without the end marker.
     MissingEndMarker,
+    /// More compressed bytes than [`StreamOptions::max_idle_input`](crate::StreamOptions::max_idle_input)
+    /// allows, in consecutive records whose blocks decode to nothing.
+    Idle {
+        /// The compressed bytes of those records.
+        bytes: u64,
+    },
     /// A [`DecompressingWriter`](crate::DecompressingWriter) was given bytes after the end of
     /// the stream (its end marker, or its last out-of-band block).
     AfterEnd,
@@ -151,6 +157,7 @@ impl Reason {
             | PageOverflow { .. }
             | BeyondHistory
             | Malformed { .. }
+            | Idle { .. }
             | AfterEnd => io::ErrorKind::InvalidData,
             TruncatedPrefix { .. } | TruncatedBlock { .. } | MissingEndMarker => {
                 io::ErrorKind::UnexpectedEof
@@ -227,6 +234,10 @@ impl fmt::Display for Reason {
             }
             MissingEndMarker => f.write_str("stream ends without its end marker"),
             AfterEnd => f.write_str("bytes after the end of the stream"),
+            Idle { bytes } => write!(
+                f,
+                "{bytes} bytes of records decode to nothing, more than max_idle_input allows"
+            ),
         }
     }
 }

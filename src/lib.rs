@@ -121,8 +121,8 @@ pub use decompressing_writer::DecompressingWriter;
 pub use diagnose::Hint;
 pub use error::{Error, FinishError, Reason};
 pub use options::{
-    compress_bound, Mode, SizePrefix, Strategy, StreamOptions, MAX_ACCELERATION, MAX_HC_LEVEL,
-    MAX_PAGE_SIZE, WINDOW_SIZE,
+    compress_bound, Mode, SizePrefix, Strategy, StreamOptions, DEFAULT_MAX_IDLE_INPUT,
+    MAX_ACCELERATION, MAX_HC_LEVEL, MAX_PAGE_SIZE, WINDOW_SIZE,
 };
 pub use read::Lz4StreamReader;
 pub use record::{split_record, Record};

@@ -229,7 +229,11 @@ pub struct StreamOptions {
     end_marker: bool,
     mode: Mode,
     threads: usize,
+    max_idle_input: u64,
 }
+
+/// The default of [`StreamOptions::max_idle_input`]: 1 MiB.
+pub const DEFAULT_MAX_IDLE_INPUT: u64 = 1 << 20;
 
 impl Default for StreamOptions {
     fn default() -> Self {
@@ -241,6 +245,7 @@ impl Default for StreamOptions {
             end_marker: false,
             mode: Mode::default(),
             threads: 1,
+            max_idle_input: DEFAULT_MAX_IDLE_INPUT,
         }
     }
 }
@@ -335,6 +340,41 @@ impl StreamOptions {
     /// How many threads the writer compresses on.
     pub fn get_threads(&self) -> usize {
         self.threads
+    }
+
+    /// Sets how many compressed bytes of consecutive records that decode to nothing (empty
+    /// blocks) a reader takes before it gives up on the stream (default
+    /// [`DEFAULT_MAX_IDLE_INPUT`], 1 MiB). A reader-side option that writers ignore.
+    ///
+    /// An empty block (a record whose block decodes to no byte) is valid, and peers write
+    /// some, but a stream of nothing else would keep a reader's `read` taking input forever
+    /// without returning (5 bytes a record, 200 MB/s): no deadline on the caller's side could
+    /// act. Past this bound the reader fails with [`Reason::Idle`](crate::Reason::Idle)
+    /// (`InvalidData`), so every call returns after a bounded amount of input. `u64::MAX`
+    /// turns the bound off.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use lz4_stream::{Lz4StreamReader, Reason, StreamOptions};
+    ///
+    /// // Empty records without end: a 1-byte block, 0x00, which decodes to nothing.
+    /// let endless = [1u8, 0, 0, 0, 0].repeat(10_000);
+    /// let opts = StreamOptions::new().max_idle_input(4096);
+    /// let mut reader = Lz4StreamReader::with_options(&endless[..], &opts)?;
+    /// let err = reader.read(&mut [0; 100]).unwrap_err();
+    /// let reason = err.get_ref().unwrap().downcast_ref::<lz4_stream::Error>().unwrap().reason();
+    /// assert!(matches!(reason, Reason::Idle { .. }));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn max_idle_input(mut self, bytes: u64) -> Self {
+        self.max_idle_input = bytes;
+        self
+    }
+
+    /// The bound on compressed bytes that decode to nothing (see
+    /// [`max_idle_input`](Self::max_idle_input)).
+    pub fn get_max_idle_input(&self) -> u64 {
+        self.max_idle_input
     }
 
     /// The page size.

@@ -128,6 +128,15 @@ impl<W: Write> Lz4StreamWriter<W> {
         self.encoder.take_block_sizes()
     }
 
+    /// The sizes of the blocks written since [`take_block_sizes`](Self::take_block_sizes) was
+    /// last called, without taking them. The writer keeps one `usize` per block until they
+    /// are taken (8 bytes a block on 64-bit targets: 134 MB for 16 MiB written in 1-byte
+    /// pages), so an application that writes long out-of-band streams should take them as it
+    /// goes, as it must send them anyway.
+    pub fn block_sizes(&self) -> &[usize] {
+        self.encoder.block_sizes()
+    }
+
     /// Writes everything out, then the end marker if configured, and flushes the inner writer;
     /// after it no more input is taken. [`finish`](Self::finish) calls it, then returns the
     /// inner writer.

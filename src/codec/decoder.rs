@@ -69,6 +69,11 @@ pub(crate) struct Decoder {
     /// Offset of the current record in the compressed stream: the bytes of all records before
     /// it (and of an end marker, once read).
     record_offset: u64,
+    /// Compressed bytes of the latest consecutive records whose blocks decoded to nothing.
+    idle: u64,
+    /// The most `idle` may reach (the options' `max_idle_input`): past it, the stream fails,
+    /// so that no call takes input forever without output.
+    max_idle: u64,
 }
 
 impl Decoder {
@@ -92,6 +97,8 @@ impl Decoder {
             decoded: 0,
             consumed: 0,
             record_offset: 0,
+            idle: 0,
+            max_idle: opts.get_max_idle_input(),
         };
         decoder.begin_record();
         Ok(decoder)
@@ -366,8 +373,17 @@ impl Decoder {
         size: usize,
     ) -> Result<usize, Error> {
         match result {
+            Ok(0) if self.idle + (self.prefix.width() + size) as u64 > self.max_idle => {
+                let bytes = self.idle + (self.prefix.width() + size) as u64;
+                let err = Error::at_block(Reason::Idle { bytes }, self.blocks())
+                    .with_offset(self.record_offset);
+                self.state = State::Failed(err.clone());
+                Err(err)
+            }
             Ok(len) => {
-                self.record_offset += (self.prefix.width() + size) as u64;
+                let record = (self.prefix.width() + size) as u64;
+                self.idle = if len == 0 { self.idle + record } else { 0 };
+                self.record_offset += record;
                 if let Some(sizes) = &mut self.block_sizes {
                     sizes.next();
                 }

@@ -167,6 +167,11 @@ impl Encoder {
         self.deferred = None;
     }
 
+    /// The sizes of the blocks compressed and not yet taken (out-of-band streams only).
+    pub(crate) fn block_sizes(&self) -> &[usize] {
+        self.block_sizes.as_deref().unwrap_or_default()
+    }
+
     /// The sizes of the blocks compressed since the last call (out-of-band streams only).
     pub(crate) fn take_block_sizes(&mut self) -> Vec<usize> {
         self.block_sizes
