@@ -132,6 +132,12 @@ pub enum Reason {
         /// The compressed bytes of those records.
         bytes: u64,
     },
+    /// A buffer could not grow to this many bytes: the allocator refused (a memory limit, a
+    /// page size too large for this machine).
+    OutOfMemory {
+        /// The size asked for.
+        bytes: usize,
+    },
     /// A [`DecompressingWriter`](crate::DecompressingWriter) was given bytes after the end of
     /// the stream (its end marker, or its last out-of-band block).
     AfterEnd,
@@ -163,6 +169,7 @@ impl Reason {
                 io::ErrorKind::UnexpectedEof
             }
             WorkerPanicked => io::ErrorKind::Other,
+            OutOfMemory { .. } => io::ErrorKind::OutOfMemory,
         }
     }
 }
@@ -234,6 +241,7 @@ impl fmt::Display for Reason {
             }
             MissingEndMarker => f.write_str("stream ends without its end marker"),
             AfterEnd => f.write_str("bytes after the end of the stream"),
+            OutOfMemory { bytes } => write!(f, "out of memory: a buffer of {bytes} bytes"),
             Idle { bytes } => write!(
                 f,
                 "{bytes} bytes of records decode to nothing, more than max_idle_input allows"

@@ -16,12 +16,15 @@
 //! most, next to nothing beside the codec. The block codec works on the buffer whole
 //! ([`Window::buffer`]), in prefix mode: a match into the history is a backward copy within it.
 
+use crate::error::{Error, Reason};
 use crate::options::WINDOW_SIZE;
 
 /// History plus room for a page; see the module documentation.
 pub(crate) struct Window {
-    /// The buffer: allocated once, its length never changes.
+    /// The buffer: it grows as data arrives, up to `capacity`.
     buf: Vec<u8>,
+    /// The buffer's full size: 64 KiB of history, a page, and the spare room.
+    capacity: usize,
     /// Start of the bytes blocks may still reference.
     start: usize,
     /// End of the history, and start of the page.
@@ -38,11 +41,10 @@ impl Window {
         // cap so small pages do not take much memory.
         let spare = page_size.saturating_mul(256).clamp(WINDOW_SIZE, 1 << 20);
         let dictionary = &dictionary[dictionary.len().saturating_sub(WINDOW_SIZE)..];
-        let mut buf = vec![0; WINDOW_SIZE + page_size + spare];
-        buf[..dictionary.len()].copy_from_slice(dictionary);
         let end = dictionary.len();
         Window {
-            buf,
+            buf: dictionary.to_vec(),
+            capacity: (WINDOW_SIZE + spare).saturating_add(page_size),
             start: end - reach.min(end),
             end,
             page_size,
@@ -59,9 +61,37 @@ impl Window {
         &self.buf[self.end - len..self.end]
     }
 
-    /// The page, to fill before compressing it.
+    /// The page, to fill before compressing it: as much of it as has been
+    /// [`reserve`](Self::reserve)d.
     pub(crate) fn page_mut(&mut self) -> &mut [u8] {
-        &mut self.buf[self.end..self.end + self.page_size]
+        let end = self.buf.len().min(self.end + self.page_size);
+        &mut self.buf[self.end..end]
+    }
+
+    /// Makes room for `room` bytes (at most a page) after the history: moves the history to
+    /// the front if a page would not fit in the buffer's full size, then grows the buffer if
+    /// it is shorter (at least doubling it, so growth costs little per byte, and straight to
+    /// its full size past half of it). Call only between
+    /// pages, or with the bytes of the page so far within `room`: bytes in the page beyond it
+    /// are not kept.
+    ///
+    /// # Errors
+    ///
+    /// `OutOfMemory` if the buffer cannot grow; the window is then as it was.
+    pub(crate) fn reserve(&mut self, room: usize) -> Result<(), Error> {
+        debug_assert!(room <= self.page_size);
+        self.make_room();
+        let need = self.end + room;
+        if need > self.buf.len() {
+            let mut target = need.max(self.buf.len().saturating_mul(2));
+            if target > self.capacity / 2 {
+                // Past half the full size, the full size: the steady state comes soon after
+                // the data has filled a page or two, whatever the history moves do.
+                target = self.capacity;
+            }
+            grow(&mut self.buf, target)?;
+        }
+        Ok(())
     }
 
     /// The first `len` bytes of the page join the history, which then keeps only the last
@@ -77,6 +107,10 @@ impl Window {
     /// page (they were compressed where they lay, not in the page).
     pub(crate) fn replace_history(&mut self, bytes: &[u8]) {
         let bytes = &bytes[bytes.len().saturating_sub(WINDOW_SIZE)..];
+        if self.buf.len() < bytes.len() {
+            // At most 64 KiB, and the caller held it: not worth a fallible path.
+            self.buf.resize(bytes.len(), 0);
+        }
         self.buf[..bytes.len()].copy_from_slice(bytes);
         self.start = 0;
         self.end = bytes.len();
@@ -85,7 +119,7 @@ impl Window {
     /// Makes room for a whole page after the history, moving the history to the front of the
     /// buffer if needed. Call only between pages: bytes in the page are not kept.
     pub(crate) fn make_room(&mut self) {
-        if self.buf.len() - self.end < self.page_size {
+        if self.capacity - self.end < self.page_size {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
@@ -105,6 +139,16 @@ impl Window {
     }
 }
 
+/// Grows `buf` to `len` bytes (zeroed), failing with `OutOfMemory` instead of aborting.
+pub(crate) fn grow(buf: &mut Vec<u8>, len: usize) -> Result<(), Error> {
+    if len > buf.len() {
+        buf.try_reserve_exact(len - buf.len())
+            .map_err(|_| Error::new(Reason::OutOfMemory { bytes: len }))?;
+        buf.resize(len, 0);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,7 +159,7 @@ mod tests {
         assert_eq!(window.history(), b"nary");
         let mut total = b"nary".to_vec();
         for round in 0..5000u32 {
-            window.make_room();
+            window.reserve(1000).unwrap();
             let page = window.page_mut();
             for (i, byte) in page.iter_mut().enumerate() {
                 *byte = (round as usize * 7 + i) as u8;
@@ -132,8 +176,10 @@ mod tests {
     #[test]
     fn short_reach_forgets_older_blocks() {
         let mut window = Window::new(16, b"", WINDOW_SIZE);
+        window.reserve(16).unwrap();
         window.page_mut()[..3].copy_from_slice(b"abc");
         window.commit(3, WINDOW_SIZE);
+        window.reserve(16).unwrap();
         window.page_mut()[..2].copy_from_slice(b"de");
         window.commit(2, 2);
         assert_eq!(window.history(), b"de");

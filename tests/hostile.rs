@@ -199,3 +199,94 @@ fn into_inner_drops_what_buffer_shows() {
     reader.read_exact(&mut head).unwrap();
     assert_eq!(reader.buffer(), &data[10..1000]);
 }
+
+/// Runs the test `name` of this binary again in a child process whose address space is limited
+/// to `kib` KiB (`ulimit -v`), with `LZ4S_UNDER_LIMIT` set so that the test runs its body;
+/// asserts that the child passed.
+fn run_under_limit(name: &str, kib: u64) {
+    let exe = std::env::current_exe().unwrap();
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {kib} && exec \"$0\" --exact {name} --nocapture --test-threads=1"
+        ))
+        .arg(exe)
+        .env("LZ4S_UNDER_LIMIT", "1")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{log}");
+    assert!(log.contains("1 passed"), "the child ran nothing: {log}");
+}
+
+/// The largest pages (`0x7E00_0000` bytes) cost memory only as data arrives: a reader and a
+/// writer of every kind work on a small stream under a 1.5 GB address-space limit, where the
+/// old readers reserved 2.07 GB and writers 4.34 GB at construction and aborted.
+#[test]
+fn huge_pages_follow_the_data_under_a_memory_limit() {
+    if std::env::var_os("LZ4S_UNDER_LIMIT").is_none() {
+        return run_under_limit(
+            "huge_pages_follow_the_data_under_a_memory_limit",
+            1536 * 1024,
+        );
+    }
+    let data: Vec<u8> = (0..300_000u32).map(|i| (i * 31 % 253) as u8).collect();
+    for opts in [
+        StreamOptions::new().page_size(0x7E00_0000),
+        StreamOptions::new().page_size(0x7E00_0000).threads(2),
+        StreamOptions::new()
+            .page_size(0x7E00_0000)
+            .mode(lz4_stream::Mode::High { level: 9 }),
+    ] {
+        let mut writer = Lz4StreamWriter::with_options(Vec::new(), &opts).unwrap();
+        writer.write_all(&data[..1000]).unwrap();
+        writer.flush().unwrap();
+        writer.write_all(&data[1000..]).unwrap();
+        let stream = writer.finish().unwrap();
+
+        let mut out = Vec::new();
+        let mut reader = Lz4StreamReader::with_options(&stream[..], &opts).unwrap();
+        reader.read_to_end(&mut out).unwrap();
+        assert!(out == data);
+        let mut out = Vec::new();
+        let mut reader = Lz4StreamBufReader::with_options(&stream[..], &opts).unwrap();
+        reader.read_to_end(&mut out).unwrap();
+        assert!(out == data);
+        let mut writer = DecompressingWriter::with_options(Vec::new(), &opts).unwrap();
+        writer.write_all(&stream).unwrap();
+        assert!(writer.finish().unwrap() == data);
+        let mut compressed = Vec::new();
+        CompressingReader::with_options(&data[..], &opts)
+            .unwrap()
+            .read_to_end(&mut compressed)
+            .unwrap();
+        let mut out = Vec::new();
+        let mut reader = Lz4StreamReader::with_options(&compressed[..], &opts).unwrap();
+        reader.read_to_end(&mut out).unwrap();
+        assert!(out == data);
+    }
+}
+
+/// A page that outgrows the memory there is is an `OutOfMemory` error, not an abort: under a
+/// 300 MB address-space limit, a writer with 1 GiB pages given 400 MB of input fails cleanly.
+#[test]
+fn a_page_larger_than_memory_is_an_error() {
+    if std::env::var_os("LZ4S_UNDER_LIMIT").is_none() {
+        return run_under_limit("a_page_larger_than_memory_is_an_error", 300 * 1024);
+    }
+    let opts = StreamOptions::new().page_size(1 << 30);
+    let chunk = vec![7u8; 1 << 20];
+    let mut writer = Lz4StreamWriter::with_options(Vec::new(), &opts).unwrap();
+    let mut result = Ok(());
+    for _ in 0..400 {
+        result = writer.write_all(&chunk);
+        if result.is_err() {
+            break;
+        }
+    }
+    let err = result.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::OutOfMemory, "{err}");
+    assert!(matches!(reason(&err), Reason::OutOfMemory { .. }), "{err}");
+    std::mem::forget(writer);
+}

@@ -33,7 +33,7 @@ use crate::block::Matcher;
 use crate::error::{Error, Reason};
 use crate::options::{compress_bound, Mode, SizePrefix, Strategy, StreamOptions, WINDOW_SIZE};
 use crate::record::write_prefix;
-use crate::window::Window;
+use crate::window::{grow, Window};
 
 /// Compresses a stream one chunk at a time (python-lz4's `LZ4StreamCompressor.compress`).
 ///
@@ -134,9 +134,9 @@ impl Compressor {
                 self.blocks,
             ));
         }
-        self.window.page_mut()[..chunk.len()].copy_from_slice(chunk);
+        self.page_room(0, chunk.len())?[..chunk.len()].copy_from_slice(chunk);
         let at = out.len();
-        out.resize(at + self.prefix.width() + compress_bound(chunk.len()), 0);
+        grow(out, at + self.prefix.width() + compress_bound(chunk.len()))?;
         let result = self.compress_page(chunk.len(), &mut out[at..]);
         out.truncate(at + *result.as_ref().unwrap_or(&0));
         result
@@ -148,9 +148,19 @@ impl Compressor {
         self.prefix.width() + compress_bound(self.page_size)
     }
 
-    /// The page, for the writer to gather input into.
-    pub(crate) fn page_mut(&mut self) -> &mut [u8] {
-        self.window.page_mut()
+    /// The page after its first `filled` bytes, for the writer to gather input into, with room
+    /// for at least `want` bytes (or the rest of the page, if less): the window grows with the
+    /// input, not with the page size.
+    ///
+    /// # Errors
+    ///
+    /// `OutOfMemory` if the window cannot grow.
+    pub(crate) fn page_room(&mut self, filled: usize, want: usize) -> Result<&mut [u8], Error> {
+        let room = self.page_size.min(filled.saturating_add(want));
+        self.window
+            .reserve(room)
+            .map_err(|err| Error::at_block(err.reason().clone(), self.blocks))?;
+        Ok(&mut self.window.page_mut()[filled..])
     }
 
     /// Compresses the first `len` bytes of the page into `dst` (at least the prefix and

@@ -76,9 +76,24 @@ impl Decompressor {
     /// Decodes `block` into the window; returns how many bytes it decoded to, which are the last
     /// bytes of the history until the next call.
     pub(crate) fn decode(&mut self, block: &[u8]) -> Result<usize, Error> {
-        self.window.make_room();
+        // The most a block of this size can decode to (a byte of a match's length adds at most
+        // 255 bytes): the window grows with the blocks, not with what the page size allows.
+        let limit = self
+            .page_size
+            .min(block.len().saturating_mul(255).saturating_add(64));
+        self.window
+            .reserve(limit)
+            .map_err(|err| Error::at_block(err.reason().clone(), self.blocks))?;
         let (buf, history, start) = self.window.buffer_mut();
-        let len = decode_block(block, buf, history, start, self.page_size, self.blocks)?;
+        let len = decode_block(
+            block,
+            buf,
+            history,
+            start,
+            limit,
+            self.page_size,
+            self.blocks,
+        )?;
         self.window.commit(len, WINDOW_SIZE);
         self.blocks += 1;
         Ok(len)
@@ -103,6 +118,7 @@ impl Decompressor {
             buf,
             at.saturating_sub(WINDOW_SIZE),
             at,
+            self.page_size,
             self.page_size,
             self.blocks,
         )?;
@@ -139,12 +155,15 @@ impl Decompressor {
 }
 
 /// Decodes `block` (block number `blocks`) into `buf` at `start`, with `buf[history..start]` as
-/// its history and room for `page_size` bytes; returns how many bytes it decoded to.
+/// its history and room for `limit` bytes (at most `page_size`, the page the block must fit);
+/// returns how many bytes it decoded to.
+#[allow(clippy::too_many_arguments)]
 fn decode_block(
     block: &[u8],
     buf: &mut [u8],
     history: usize,
     start: usize,
+    limit: usize,
     page_size: usize,
     blocks: u64,
 ) -> Result<usize, Error> {
@@ -153,7 +172,7 @@ fn decode_block(
         return Err(at_block(Reason::EmptyBlock));
     }
     check_block_size(block.len(), page_size).map_err(at_block)?;
-    decode(block, buf, history, start, page_size).map_err(|err| at_block(reason(err, page_size)))
+    decode(block, buf, history, start, limit).map_err(|err| at_block(reason(err, page_size)))
 }
 
 /// Why the decoder refused a block, in the crate's terms.

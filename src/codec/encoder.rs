@@ -35,8 +35,9 @@ use std::io::{self, Write};
 use crate::codec::compressor::Compressor;
 use crate::codec::io::{overclaimed, write_some};
 use crate::error::{Error, Reason};
-use crate::options::{SizePrefix, StreamOptions};
+use crate::options::{compress_bound, SizePrefix, StreamOptions, WINDOW_SIZE};
 use crate::parallel::Pool;
+use crate::window::grow;
 
 /// The record encoder (see the module docs).
 pub(crate) struct Encoder {
@@ -101,9 +102,8 @@ impl Encoder {
             // The pool swaps its records in: this one is only for the end marker.
             (Engine::Parallel(Pool::new(opts)), vec![0; 4])
         } else {
-            let compressor = Compressor::new(opts)?;
-            let record = vec![0; compressor.record_bound()];
-            (Engine::Serial(compressor, 0), record)
+            // (The record grows with the pages compressed into it.)
+            (Engine::Serial(Compressor::new(opts)?, 0), Vec::new())
         };
         Ok(Encoder {
             engine,
@@ -255,7 +255,7 @@ impl Encoder {
         }
         let n = match &mut self.engine {
             Engine::Serial(compressor, filled) => {
-                let page = &mut compressor.page_mut()[*filled..];
+                let page = compressor.page_room(*filled, buf.len())?;
                 let n = buf.len().min(page.len());
                 page[..n].copy_from_slice(&buf[..n]);
                 *filled += n;
@@ -281,7 +281,9 @@ impl Encoder {
         }
         let n = match &mut self.engine {
             Engine::Serial(compressor, filled) => {
-                let room = &mut compressor.page_mut()[*filled..];
+                // Room that follows the data: what the page holds so far, at least 64 KiB.
+                let want = (*filled).max(WINDOW_SIZE);
+                let room = compressor.page_room(*filled, want)?;
                 let room_len = room.len();
                 let n = read(room)?;
                 if n > room_len {
@@ -364,8 +366,10 @@ impl Encoder {
             unreachable!("only the serial compressor compresses in place");
         };
         let page_size = compressor.page_size();
-        compressor.page_mut()[..page_size].copy_from_slice(&buf[..page_size]);
+        compressor.page_room(0, page_size)?[..page_size].copy_from_slice(&buf[..page_size]);
         *filled = page_size;
+        let bound = compressor.record_bound();
+        grow(&mut self.out.record, bound)?;
         self.seal_page()?;
         let mut taken = page_size;
         let Engine::Serial(compressor, _) = &mut self.engine else {
@@ -412,6 +416,8 @@ impl Encoder {
             unreachable!("the pool closes its own pages");
         };
         debug_assert_eq!(self.out.written, self.out.len);
+        let bound = compressor.size_prefix().width() + compress_bound(*filled);
+        grow(&mut self.out.record, bound)?;
         let len = compressor.compress_page(*filled, &mut self.out.record)?;
         if let Some(sizes) = &mut self.block_sizes {
             sizes.push(len);
@@ -443,6 +449,7 @@ impl Encoder {
                 // The end marker is a zero prefix as wide as the others (the options'
                 // rules guarantee there is a prefix).
                 let width = self.engine.size_prefix().width();
+                grow(&mut self.out.record, width)?;
                 self.out.record[..width].fill(0);
                 self.out.set(width);
             }

@@ -47,6 +47,7 @@ use crate::codec::compressor::matcher_for;
 use crate::error::{Error, Reason};
 use crate::options::{compress_bound, Mode, SizePrefix, Strategy, StreamOptions, WINDOW_SIZE};
 use crate::record::write_prefix;
+use crate::window::grow;
 
 /// Consecutive pages to compress: `input[..history]` is the history of the first, the pages
 /// follow, of the lengths `pages`.
@@ -59,6 +60,9 @@ struct Job {
     record: Vec<u8>,
     /// The length of each page's record.
     records: Vec<usize>,
+    /// Makes the worker panic, to test what a panic does.
+    #[cfg(test)]
+    panic: bool,
 }
 
 /// Compressed pages: their records, one after the other in `record`, or `ok == false` if the
@@ -115,6 +119,9 @@ pub(crate) struct Pool {
     /// The workers' shared queue, to see in tests that they all stopped.
     #[cfg(test)]
     queue: std::sync::Weak<Mutex<Receiver<Job>>>,
+    /// Makes the next job's worker panic.
+    #[cfg(test)]
+    panic_next: bool,
 }
 
 impl Pool {
@@ -158,6 +165,8 @@ impl Pool {
             failed: false,
             #[cfg(test)]
             queue: Arc::downgrade(&job_queue),
+            #[cfg(test)]
+            panic_next: false,
         };
         let dictionary = opts.dictionary_window();
         let reach = ring_window.unwrap_or(WINDOW_SIZE).min(dictionary.len());
@@ -167,20 +176,12 @@ impl Pool {
 
     /// A buffer for the next page, starting with `history`.
     fn new_input(&mut self, history: &[u8]) -> Vec<u8> {
-        let mut input = self.spare_inputs.pop().unwrap_or_else(|| {
-            let mut input = Vec::new();
-            input.reserve_exact(WINDOW_SIZE + self.pages_per_job * self.page_size);
-            input
-        });
+        // (A new buffer grows with the pages gathered into it; spare ones are reused.)
+        let mut input = self.spare_inputs.pop().unwrap_or_default();
         input.clear();
         input.extend_from_slice(history);
         self.history = history.len();
         input
-    }
-
-    /// The room a job's records need: for each page, the prefix and its largest block.
-    fn record_size(&self) -> usize {
-        self.pages_per_job * (self.prefix.width() + compress_bound(self.page_size))
     }
 
     /// The page size.
@@ -208,6 +209,11 @@ impl Pool {
     /// [`has_room`](Self::has_room).
     pub(crate) fn gather(&mut self, buf: &[u8]) -> Result<usize, Error> {
         let n = buf.len().min(self.page_size - self.filled());
+        self.input.try_reserve(n).map_err(|_| {
+            Error::new(Reason::OutOfMemory {
+                bytes: self.input.len() + n,
+            })
+        })?;
         self.input.extend_from_slice(&buf[..n]);
         self.close_if_full()?;
         Ok(n)
@@ -231,9 +237,10 @@ impl Pool {
         &mut self,
         read: impl FnOnce(&mut [u8]) -> std::io::Result<usize>,
     ) -> std::io::Result<usize> {
-        let room = self.page_size - self.filled();
+        // Room that follows the data: what the page holds so far, at least 64 KiB.
+        let room = (self.page_size - self.filled()).min(self.filled().max(WINDOW_SIZE));
         let at = self.input.len();
-        self.input.resize(at + room, 0);
+        grow(&mut self.input, at + room)?;
         let n = match read(&mut self.input[at..]) {
             Ok(n) if n <= room => n,
             Ok(n) => {
@@ -278,8 +285,14 @@ impl Pool {
         self.input = self.new_input(&input[input.len() - reach..]);
         self.closed = 0;
         let pages = std::mem::take(&mut self.pages);
-        let size = self.record_size();
-        let record = self.spare_records.pop().unwrap_or_else(|| vec![0; size]);
+        // Room for each page's prefix and largest block: what the pages hold, not what the
+        // page size allows.
+        let size = pages
+            .iter()
+            .map(|&len| self.prefix.width() + compress_bound(len))
+            .sum();
+        let mut record = self.spare_records.pop().unwrap_or_default();
+        grow(&mut record, size)?;
         let job = Job {
             seq: self.next_seq,
             input,
@@ -287,6 +300,8 @@ impl Pool {
             pages,
             record,
             records: Vec::new(),
+            #[cfg(test)]
+            panic: std::mem::take(&mut self.panic_next),
         };
         let sent = self.jobs.as_ref().map(|jobs| jobs.send(job).is_ok());
         if sent != Some(true) {
@@ -324,10 +339,7 @@ impl Pool {
                 }
                 let len = done.records.iter().sum();
                 let previous = std::mem::replace(record, done.record);
-                // (The writer's first record is only big enough for an end marker.)
-                if previous.len() >= self.record_size() {
-                    self.spare_records.push(previous);
-                }
+                self.spare_records.push(previous);
                 return Ok(Some(len));
             }
             if self.in_flight == 0 {
@@ -391,6 +403,8 @@ fn work(
         };
         let Ok(mut job) = job else { return };
         let result = panic::catch_unwind(AssertUnwindSafe(|| {
+            #[cfg(test)]
+            assert!(!job.panic, "a worker panics, as the test asked");
             compress_job(&mut matcher, &mut job, prefix, ring_window)
         }));
         if result.is_err() {
@@ -473,14 +487,14 @@ fn compress_job(
 mod tests {
     use super::*;
 
-    /// A worker that panics (here: a record buffer too small, which no writer makes) fails the
+    /// A worker that panics (here: one asked to, by a flag only tests have) fails the
     /// pool: the job's records are an error, and so is every later call, rather than a hang or
     /// a stream with a hole in it.
     #[test]
     fn a_panicking_worker_is_an_error() {
         let opts = StreamOptions::new().page_size(100).threads(2);
         let mut pool = Pool::new(&opts);
-        pool.spare_records.push(vec![0; 3]);
+        pool.panic_next = true;
         assert_eq!(pool.gather(&[7; 100]).unwrap(), 100);
         pool.submit().unwrap();
         let mut record = Vec::new();
