@@ -132,6 +132,10 @@ pub enum Reason {
         /// The compressed bytes of those records.
         bytes: u64,
     },
+    /// The inner reader panicked during a read that decoded blocks straight into the caller's
+    /// buffer, and the caller caught the panic: the history those blocks were to leave is lost
+    /// with the buffer, so the reader cannot go on (it would decode wrong bytes).
+    Poisoned,
     /// A buffer could not grow to this many bytes: the allocator refused (a memory limit, a
     /// page size too large for this machine).
     OutOfMemory {
@@ -168,7 +172,7 @@ impl Reason {
             TruncatedPrefix { .. } | TruncatedBlock { .. } | MissingEndMarker => {
                 io::ErrorKind::UnexpectedEof
             }
-            WorkerPanicked => io::ErrorKind::Other,
+            WorkerPanicked | Poisoned => io::ErrorKind::Other,
             OutOfMemory { .. } => io::ErrorKind::OutOfMemory,
         }
     }
@@ -241,6 +245,10 @@ impl fmt::Display for Reason {
             }
             MissingEndMarker => f.write_str("stream ends without its end marker"),
             AfterEnd => f.write_str("bytes after the end of the stream"),
+            Poisoned => f.write_str(
+                "the inner reader panicked in a read that decoded into the caller's buffer; \
+                 the stream's history is lost",
+            ),
             OutOfMemory { bytes } => write!(f, "out of memory: a buffer of {bytes} bytes"),
             Idle { bytes } => write!(
                 f,

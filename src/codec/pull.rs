@@ -22,7 +22,7 @@ use std::io::{self, BufRead, Read};
 use crate::codec::decoder::{Decoder, State};
 use crate::codec::decompressor::Decompressor;
 use crate::codec::io::overclaimed;
-use crate::error::Error;
+use crate::error::{Error, Reason};
 use crate::options::WINDOW_SIZE;
 
 /// Where a reader gets the bytes of records from.
@@ -87,6 +87,11 @@ pub(crate) struct Pull {
     deferred: Option<io::Error>,
     /// Decoded bytes served so far.
     total_out: u64,
+    /// Set while a large read decodes blocks into the caller's buffer, whose bytes become the
+    /// history only when the read returns: if the source panics meanwhile (and the caller
+    /// catches it), the history is lost, and every later call fails instead of decoding
+    /// against a stale one.
+    poisoned: bool,
 }
 
 impl Pull {
@@ -96,6 +101,7 @@ impl Pull {
             decoder,
             deferred: None,
             total_out: 0,
+            poisoned: false,
         }
     }
 
@@ -119,6 +125,7 @@ impl Pull {
 
     /// `BufRead::fill_buf`.
     pub(crate) fn fill_buf<S: Source>(&mut self, source: &mut S) -> io::Result<&[u8]> {
+        self.check_poisoned()?;
         if let Some(err) = self.deferred.take() {
             return Err(err);
         }
@@ -148,6 +155,7 @@ impl Pull {
         if buf.is_empty() {
             return Ok(0);
         }
+        self.check_poisoned()?;
         if self.decoder.output().is_empty()
             && buf.len() >= self.decoder.page_size()
             && self.deferred.is_none()
@@ -183,10 +191,12 @@ impl Pull {
         let mut pos = 0;
         let mut history_in_buf = false;
         let whole_stream_in_buf = self.decoder.history().is_empty();
+        let poisoned = &mut self.poisoned;
         while buf.len() - pos >= page_size {
             let decoded = advance(&mut self.decoder, source, &mut |decompressor, block| {
                 if pos >= WINDOW_SIZE || whole_stream_in_buf {
                     history_in_buf = true;
+                    *poisoned = true;
                     decompressor.decode_into(block, buf, pos)
                 } else {
                     decompressor.decode(block).map(|len| {
@@ -198,7 +208,11 @@ impl Pull {
             match decoded {
                 Ok(Some(len)) => pos += len,
                 Ok(None) => break,
-                Err(err) if pos == 0 => return Err(err),
+                Err(err) if pos == 0 => {
+                    // Nothing went into `buf`: the history is the window's still.
+                    self.poisoned = false;
+                    return Err(err);
+                }
                 Err(err) => {
                     let transient = matches!(
                         err.kind(),
@@ -215,7 +229,16 @@ impl Pull {
         if history_in_buf {
             self.decoder.replace_history(&buf[..pos]);
         }
+        self.poisoned = false;
         Ok(pos)
+    }
+
+    /// The error of a reader whose history a panic lost (see `poisoned`).
+    fn check_poisoned(&self) -> io::Result<()> {
+        if self.poisoned {
+            return Err(Error::at_block(Reason::Poisoned, self.decoder.blocks()).into());
+        }
+        Ok(())
     }
 }
 
