@@ -44,6 +44,9 @@ pub struct CompressingReader<R: Read> {
     encoder: Encoder,
     /// Set once the inner reader reported its end: the encoder is finishing the stream.
     input_ended: bool,
+    /// An error that came after a `read` had served bytes (the inner reader's, or the pool's):
+    /// the next call returns it, before anything else.
+    deferred: Option<io::Error>,
 }
 
 impl<R: Read> CompressingReader<R> {
@@ -63,6 +66,7 @@ impl<R: Read> CompressingReader<R> {
             inner,
             encoder: Encoder::new(opts)?,
             input_ended: false,
+            deferred: None,
         })
     }
 
@@ -105,6 +109,9 @@ impl<R: Read> Read for CompressingReader<R> {
         if buf.is_empty() {
             return Ok(0);
         }
+        if let Some(err) = self.deferred.take() {
+            return Err(err);
+        }
         let mut room = Room { buf, filled: 0 };
         loop {
             // Records first: what waits, then (without waiting) what the pool has compressed;
@@ -118,9 +125,12 @@ impl<R: Read> Read for CompressingReader<R> {
                 Ok(()) if self.input_ended => return Ok(room.filled),
                 Ok(()) if room.filled > 0 => return Ok(room.filled),
                 Ok(()) => {}
-                // The buffer is full; the rest waits for the next call.
-                Err(_) if room.is_full() => return Ok(room.filled),
-                Err(err) => return Err(err),
+                // The buffer is full (the room's own `WouldBlock`); the rest waits for the next
+                // call.
+                Err(err) if room.is_full() && err.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok(room.filled)
+                }
+                Err(err) => return self.served_then(room.filled, err),
             }
             // A full page goes straight into the caller's buffer when it has room for the
             // largest record (saving a copy); otherwise `fill` compresses it into the encoder's
@@ -132,16 +142,35 @@ impl<R: Read> Read for CompressingReader<R> {
                 }
             }
             // (With threads, `fill` may hand over records before it reads: bytes served then
-            // are returned, and an error after them comes again with the next call, which
-            // repeats what failed.)
+            // are returned, and an error after them waits for the next call.)
             let inner = &mut self.inner;
             match self.encoder.fill(&mut room, |page| inner.read(page)) {
                 Ok(0) => self.input_ended = true,
                 Ok(_) => {}
-                Err(_) if room.filled > 0 => return Ok(room.filled),
-                Err(err) => return Err(err),
+                Err(err) if room.is_full() && err.kind() == io::ErrorKind::WouldBlock => {
+                    return Ok(room.filled)
+                }
+                Err(err) => return self.served_then(room.filled, err),
             }
         }
+    }
+}
+
+impl<R: Read> CompressingReader<R> {
+    /// Ends a `read` that met `err` after serving `served` bytes: the error itself if nothing
+    /// was served; else the bytes, and the error waits for the next call (unless it only said
+    /// "not now", `Interrupted` or `WouldBlock`: the next call simply tries again).
+    fn served_then(&mut self, served: usize, err: io::Error) -> io::Result<usize> {
+        if served == 0 {
+            return Err(err);
+        }
+        if !matches!(
+            err.kind(),
+            io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+        ) {
+            self.deferred = Some(err);
+        }
+        Ok(served)
     }
 }
 

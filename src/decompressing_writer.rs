@@ -8,8 +8,12 @@
 //! the decoder's window until the inner writer has taken all of it, and every call first hands
 //! the inner writer what is still waiting, returning its error untouched (`Interrupted`,
 //! `WouldBlock` or any other) before it takes new bytes. An error of the inner writer after a
-//! call has taken bytes ends the call with the count of what it took; the page stays waiting,
-//! so the next call meets the error again (or goes on). Nothing is lost or written twice.
+//! call has taken bytes ends the call with the count of what it took, and the next call
+//! returns it first (`Interrupted` and `WouldBlock`, which only say "not now", are not kept:
+//! the next call simply tries again); the page stays waiting. Nothing is lost or written twice.
+//! Corrupt data is final: the `write` that meets it returns the error (or, if it took good
+//! records first, what it took), and every later call (`flush` and `finish` included) returns
+//! the error.
 
 use std::fmt;
 use std::io::{self, Write};
@@ -55,6 +59,9 @@ pub struct DecompressingWriter<W: Write> {
     /// Set while the inner writer is called, so that `Drop` after a panic in it does not call
     /// it again.
     panicked: bool,
+    /// An error of the inner writer that came after a `write` had taken bytes: the next call
+    /// returns it, before anything else.
+    deferred: Option<io::Error>,
 }
 
 impl<W: Write> DecompressingWriter<W> {
@@ -98,6 +105,7 @@ impl<W: Write> DecompressingWriter<W> {
             decoder,
             total_out: 0,
             panicked: false,
+            deferred: None,
         }
     }
 
@@ -155,6 +163,9 @@ impl<W: Write> DecompressingWriter<W> {
     /// `UnexpectedEof` if the stream stops inside a record or lacks a required end marker;
     /// `InvalidData` if it failed on corrupt data; the inner writer's errors, untouched.
     pub fn try_finish(&mut self) -> io::Result<()> {
+        if let Some(err) = self.deferred.take() {
+            return Err(err);
+        }
         self.write_output()?;
         self.decoder.end_of_input()?;
         if let Some(err) = self.decoder.failure() {
@@ -191,43 +202,85 @@ impl<W: Write> DecompressingWriter<W> {
 
 impl<W: Write> Write for DecompressingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(err) = self.deferred.take() {
+            return Err(err);
+        }
         let mut taken = 0;
         loop {
             match self.write_output() {
                 Ok(()) => {}
                 Err(err) if taken == 0 => return Err(err),
-                // The page waits: the next call hands it over first (or meets the error).
-                Err(_) => return Ok(taken),
+                // The page waits: the next call hands it over first, after returning the error
+                // (unless it only said "not now": then it simply tries again).
+                Err(err) => {
+                    if !is_transient(&err) {
+                        self.deferred = Some(err);
+                    }
+                    return Ok(taken);
+                }
             }
             if taken == buf.len() {
                 return Ok(taken);
             }
             match self.decoder.state() {
-                State::Failed(err) => return Err(err.clone().into()),
+                State::Failed(err) if taken == 0 => return Err(err.clone().into()),
                 State::Done if taken == 0 => return Err(Error::new(Reason::AfterEnd).into()),
-                State::Done => return Ok(taken),
+                // What this call took is taken; the next call meets the end or the error.
+                State::Failed(_) | State::Done => return Ok(taken),
                 State::Prefix { .. } | State::Block { .. } => {}
             }
+            // A record that fails is taken too (it is read, as a reader reads it); the error
+            // comes now if the call took nothing before it, else with the next call.
             let rest = &buf[taken..];
-            if let Some(len) = self.decoder.whole_record(rest) {
-                self.decoder.decode_whole(&rest[..len])?;
-                taken += len;
-                continue;
-            }
-            let (n, complete) = self.decoder.feed(rest);
-            taken += n;
-            if complete? {
-                self.decoder.decode_held()?;
+            let before = taken;
+            let result = match self.decoder.whole_record(rest) {
+                Some(len) => {
+                    taken += len;
+                    self.decoder.decode_whole(&rest[..len]).map(drop)
+                }
+                None => {
+                    let (n, complete) = self.decoder.feed(rest);
+                    taken += n;
+                    match complete {
+                        Ok(true) => self.decoder.decode_held().map(drop),
+                        other => other.map(drop),
+                    }
+                }
+            };
+            if let Err(err) = result {
+                return if before == 0 {
+                    Err(err.into())
+                } else {
+                    Ok(taken)
+                };
             }
         }
     }
 
     /// Hands the inner writer every decoded byte, and flushes it. (A block is decoded once all
     /// of its bytes are given: a partial record stays waiting.)
+    ///
+    /// # Errors
+    ///
+    /// The inner writer's, or the error that ended the stream (corrupt data).
     fn flush(&mut self) -> io::Result<()> {
+        if let Some(err) = self.deferred.take() {
+            return Err(err);
+        }
         self.write_output()?;
+        if let Some(err) = self.decoder.failure() {
+            return Err(err.clone().into());
+        }
         self.flush_inner()
     }
+}
+
+/// Whether an error only says "not now".
+fn is_transient(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+    )
 }
 
 impl<W: Write> Drop for DecompressingWriter<W> {

@@ -69,6 +69,8 @@ pub(crate) struct Decoder {
     /// Offset of the current record in the compressed stream: the bytes of all records before
     /// it (and of an end marker, once read).
     record_offset: u64,
+    /// Compressed bytes taken so far: given to [`filled`](Self::filled), or decoded whole.
+    total_in: u64,
     /// Compressed bytes of the latest consecutive records whose blocks decoded to nothing.
     idle: u64,
     /// The most `idle` may reach (the options' `max_idle_input`): past it, the stream fails,
@@ -97,6 +99,7 @@ impl Decoder {
             decoded: 0,
             consumed: 0,
             record_offset: 0,
+            total_in: 0,
             idle: 0,
             max_idle: opts.get_max_idle_input(),
         };
@@ -124,14 +127,9 @@ impl Decoder {
         self.record_offset
     }
 
-    /// Compressed bytes taken so far, the current record's included.
+    /// Compressed bytes taken so far (a failed record's included).
     pub(crate) fn total_in(&self) -> u64 {
-        self.record_offset
-            + match self.state {
-                State::Prefix { got } => got as u64,
-                State::Block { got, .. } => (self.prefix.width() + got) as u64,
-                State::Done | State::Failed(_) => 0,
-            }
+        self.total_in
     }
 
     /// The decoded bytes not yet served.
@@ -208,6 +206,7 @@ impl Decoder {
     /// `InvalidData` for a size prefix out of range (the stream has then failed).
     pub(crate) fn filled(&mut self, n: usize) -> Result<bool, Error> {
         debug_assert!(n <= self.needs());
+        self.total_in += n as u64;
         match self.state {
             State::Prefix { got } => {
                 let got = got + n;
@@ -328,6 +327,7 @@ impl Decoder {
         decode: impl FnOnce(&mut Decompressor, &[u8]) -> Result<usize, Error>,
     ) -> Result<usize, Error> {
         let width = self.prefix.width();
+        self.total_in += record.len() as u64;
         let result = decode(&mut self.decompressor, &record[width..]);
         let result = result.map_err(|err| {
             let hint = self.diagnose(&record[..record.len().min(HEAD)], err.reason());
