@@ -54,6 +54,9 @@ pub struct DecompressingWriter<W: Write> {
     inner: Option<W>,
     /// The records' state, the history, and the decoded page waiting for the inner writer.
     decoder: Decoder,
+    /// Compressed bytes taken: the sum of what `write` returned (a failed call takes nothing,
+    /// as `Write` says, even if the decoder read the failing record).
+    total_in: u64,
     /// Decoded bytes the inner writer has taken.
     total_out: u64,
     /// Set while the inner writer is called, so that `Drop` after a panic in it does not call
@@ -103,6 +106,7 @@ impl<W: Write> DecompressingWriter<W> {
         DecompressingWriter {
             inner: Some(inner),
             decoder,
+            total_in: 0,
             total_out: 0,
             panicked: false,
             deferred: None,
@@ -125,7 +129,7 @@ impl<W: Write> DecompressingWriter<W> {
 
     /// Compressed bytes taken so far.
     pub fn total_in(&self) -> u64 {
-        self.decoder.total_in()
+        self.total_in
     }
 
     /// Decoded bytes the inner writer has taken so far.
@@ -202,6 +206,32 @@ impl<W: Write> DecompressingWriter<W> {
 
 impl<W: Write> Write for DecompressingWriter<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let taken = self.take(buf)?;
+        self.total_in += taken as u64;
+        Ok(taken)
+    }
+
+    /// Hands the inner writer every decoded byte, and flushes it. (A block is decoded once all
+    /// of its bytes are given: a partial record stays waiting.)
+    ///
+    /// # Errors
+    ///
+    /// The inner writer's, or the error that ended the stream (corrupt data).
+    fn flush(&mut self) -> io::Result<()> {
+        if let Some(err) = self.deferred.take() {
+            return Err(err);
+        }
+        self.write_output()?;
+        if let Some(err) = self.decoder.failure() {
+            return Err(err.clone().into());
+        }
+        self.flush_inner()
+    }
+}
+
+impl<W: Write> DecompressingWriter<W> {
+    /// `write`, without the count of bytes taken.
+    fn take(&mut self, buf: &[u8]) -> io::Result<usize> {
         if let Some(err) = self.deferred.take() {
             return Err(err);
         }
@@ -255,23 +285,6 @@ impl<W: Write> Write for DecompressingWriter<W> {
                 };
             }
         }
-    }
-
-    /// Hands the inner writer every decoded byte, and flushes it. (A block is decoded once all
-    /// of its bytes are given: a partial record stays waiting.)
-    ///
-    /// # Errors
-    ///
-    /// The inner writer's, or the error that ended the stream (corrupt data).
-    fn flush(&mut self) -> io::Result<()> {
-        if let Some(err) = self.deferred.take() {
-            return Err(err);
-        }
-        self.write_output()?;
-        if let Some(err) = self.decoder.failure() {
-            return Err(err.clone().into());
-        }
-        self.flush_inner()
     }
 }
 
