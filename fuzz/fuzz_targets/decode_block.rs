@@ -15,68 +15,48 @@
 //!
 //! The block is the input's bytes, or data compressed against the history (by `lz4_flex` or
 //! by liblz4 at some acceleration) and then edited, so that most inputs get past the first
-//! sequences.
+//! sequences. `lz4_flex` is built without its `safe-*` features (see `fuzz/Cargo.toml`), so
+//! its unsafe fast paths are the ones compared (and run under the address sanitizer).
 #![no_main]
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use lz4_stream_fuzz::{acceleration, differential, history, history_len, page_size};
+use lz4_stream_fuzz::{acceleration, differential, history, history_len, page_size, Bytes};
 
-#[derive(Arbitrary, Debug)]
-enum Source {
-    /// The block as given.
-    Raw(Vec<u8>),
-    /// `data` compressed against the history, then edited.
-    Compressed {
-        data: Vec<u8>,
-        /// Repeat `data` this many times plus one (slightly changed), for longer blocks.
-        repeat: u8,
-        /// `None`: lz4_flex; `Some(raw)`: liblz4 at `acceleration(raw)`.
-        liblz4: Option<u32>,
-        edits: Vec<Edit>,
-    },
-}
-
-#[derive(Arbitrary, Debug)]
-enum Edit {
-    /// XOR a byte (position taken modulo the length).
-    Xor(u16, u8),
-    /// Set a byte.
-    Set(u16, u8),
-    /// Cut the block to this length (modulo its length plus one).
-    Truncate(u16),
-    /// Insert bytes.
-    Insert(u16, Vec<u8>),
-    /// Insert a run of 0xFF bytes.
-    Ones(u16, u16),
-    /// Remove up to this many bytes.
-    Remove(u16, u8),
-}
-
+/// The input: fixed fields, then the bytes (`seeds.py` writes it with
+/// `struct.pack("<IHIBBI" + "BHH" * 6)` followed by the bytes).
 #[derive(Arbitrary, Debug)]
 struct Case {
     history_len: u32,
-    /// Seeds the history's bytes (repeated), or pseudo-random runs if empty.
-    history_seed: Vec<u8>,
+    /// The first `history_seed` bytes of `bytes` seed the history's bytes (repeated up to its
+    /// length; pseudo-random runs if none); the rest is the block, or the data to compress.
+    history_seed: u16,
     page: u32,
-    source: Source,
+    /// By `source % 4`: 0 and 1, the block as given; 2, the data compressed against the history
+    /// by `lz4_flex`; 3, by liblz4 at `acceleration(acceleration)`; then edited.
+    source: u8,
+    /// Repeat the data this many times (`% 8`) plus one (slightly changed), for longer blocks.
+    repeat: u8,
+    acceleration: u32,
+    /// Edits of the block: (kind, position, argument), see `apply`.
+    edits: [(u8, u16, u16); 6],
+    bytes: Bytes,
 }
 
 fuzz_target!(|case: Case| run(case));
 
 fn run(case: Case) {
     let page = page_size(case.page, 1 << 17);
-    let history = history(&case.history_seed, history_len(case.history_len));
-    let block = match case.source {
-        Source::Raw(block) => block,
-        Source::Compressed {
-            data,
-            repeat,
-            liblz4,
-            edits,
-        } => {
-            let mut long = Vec::with_capacity(data.len() * (repeat as usize % 8 + 1));
-            for copy in 0..=repeat as usize % 8 {
+    let split = (case.history_seed as usize).min(case.bytes.len());
+    let (seed, rest) = case.bytes.split_at(split);
+    let history = history(seed, history_len(case.history_len));
+    let mut block = match case.source % 4 {
+        0 | 1 => rest.to_vec(),
+        source => {
+            let data = rest;
+            let copies = case.repeat as usize % 8 + 1;
+            let mut long = Vec::with_capacity(data.len() * copies);
+            for copy in 0..copies {
                 long.extend(data.iter().enumerate().map(|(i, &b)| {
                     if i % 61 == 0 {
                         b ^ copy as u8
@@ -86,57 +66,60 @@ fn run(case: Case) {
                 }));
             }
             let window = &history[history.len().saturating_sub(65_536)..];
-            let mut block = match liblz4 {
-                None => lz4_flex::block::compress_with_dict(&long, window),
-                Some(raw) => {
-                    let mut buf = window.to_vec();
-                    buf.extend_from_slice(&long);
-                    differential::liblz4_compress_prefix(
-                        &buf,
-                        window.len(),
-                        &[long.len()],
-                        acceleration(raw) as i32,
-                    )
-                    .remove(0)
-                }
-            };
-            for edit in edits {
-                apply(&mut block, edit);
+            if source == 2 {
+                lz4_flex::block::compress_with_dict(&long, window)
+            } else {
+                let mut buf = window.to_vec();
+                buf.extend_from_slice(&long);
+                differential::liblz4_compress_prefix(
+                    &buf,
+                    window.len(),
+                    &[long.len()],
+                    acceleration(case.acceleration) as i32,
+                )
+                .remove(0)
             }
-            block
         }
     };
+    for &edit in &case.edits {
+        apply(&mut block, edit);
+    }
     if let Err(failure) = differential::check(&block, &history, page) {
         panic!("{failure}");
     }
 }
 
-fn apply(block: &mut Vec<u8>, edit: Edit) {
-    let at = |pos: u16, len: usize| pos as usize % (len + 1);
-    match edit {
-        Edit::Xor(pos, mask) if !block.is_empty() => {
+/// Applies one edit, by `kind % 8`: 0 and 7 none; 1, XOR the byte at `pos` (modulo the length)
+/// with `arg`; 2, set it to `arg`; 3, cut the block to `pos` bytes (modulo its length plus one);
+/// 4, insert `arg`'s low byte `(arg >> 8) % 16 + 1` times at `pos`; 5, insert `arg % 2048` bytes
+/// 0xFF at `pos`; 6, remove `arg % 256` bytes at `pos`.
+fn apply(block: &mut Vec<u8>, (kind, pos, arg): (u8, u16, u16)) {
+    let at = |len: usize| pos as usize % (len + 1);
+    match kind % 8 {
+        1 if !block.is_empty() => {
             let i = pos as usize % block.len();
-            block[i] ^= mask;
+            block[i] ^= arg as u8;
         }
-        Edit::Set(pos, byte) if !block.is_empty() => {
+        2 if !block.is_empty() => {
             let i = pos as usize % block.len();
-            block[i] = byte;
+            block[i] = arg as u8;
         }
-        Edit::Truncate(len) => {
-            let len = at(len, block.len());
+        3 => {
+            let len = at(block.len());
             block.truncate(len);
         }
-        Edit::Insert(pos, bytes) => {
-            let i = at(pos, block.len());
-            block.splice(i..i, bytes);
+        4 => {
+            let i = at(block.len());
+            let n = (arg >> 8) as usize % 16 + 1;
+            block.splice(i..i, std::iter::repeat_n(arg as u8, n));
         }
-        Edit::Ones(pos, n) => {
-            let i = at(pos, block.len());
-            block.splice(i..i, vec![0xFF; n as usize % 2048]);
+        5 => {
+            let i = at(block.len());
+            block.splice(i..i, vec![0xFF; arg as usize % 2048]);
         }
-        Edit::Remove(pos, n) if !block.is_empty() => {
+        6 if !block.is_empty() => {
             let i = pos as usize % block.len();
-            let end = block.len().min(i + n as usize);
+            let end = block.len().min(i + arg as usize % 256);
             block.drain(i..end);
         }
         _ => {}

@@ -1,12 +1,15 @@
-//! Round trip: arbitrary data and options through `Lz4StreamWriter` and back through
-//! `Lz4StreamReader` (and the sans-IO `split_record` + `Decompressor`), with arbitrary write
-//! splits, flushes, read sizes and inner readers and writers that fail on cue.
+//! Round trip: arbitrary data (stretched past 64 KiB half the time) and options through
+//! `Lz4StreamWriter` and back through `Lz4StreamReader` or `Lz4StreamBufReader` (and the sans-IO
+//! `split_record` + `Decompressor`), with arbitrary write splits, flushes and read sizes, and
+//! inner writers and readers that make short transfers, fail with every error kind of
+//! `lz4_stream_fuzz::KINDS`, return `Ok(0)` and panic (once each side).
 //!
 //! Checks that:
 //! - the data comes back exactly, through the reader and through the sans-IO path;
 //! - the writer's stream is exactly what a `Compressor` makes of the data cut into full pages
 //!   (a shorter block only at a flush and at the end), whatever the write splits and the
-//!   inner writer's faults: nothing lost or written twice;
+//!   inner writer's faults: nothing lost or written twice, every injected error handed back
+//!   untouched, `WriteZero` for an inner writer that takes nothing;
 //! - each block decodes on its own with only the history its strategy allows (double buffer:
 //!   the previous block, or the dictionary before the first; ring buffer: the last `window`
 //!   bytes), as a python-lz4 or liblz4 decoder would need;
@@ -14,7 +17,11 @@
 //! - with the ring buffer's full 64 KiB window, where our layout and liblz4's agree, the
 //!   blocks are byte for byte those of liblz4's `LZ4_compress_fast_continue` (same
 //!   acceleration, same dictionary, the data in one contiguous buffer), or, in HC mode, of
-//!   `LZ4_compress_HC_continue` at the same level (`LZ4_loadDictHC` on the dictionary).
+//!   `LZ4_compress_HC_continue` at the same level (`LZ4_loadDictHC` on the dictionary);
+//! - after a panic of the inner writer, caught, with the interrupted call made again: no second
+//!   panic, and the stream is valid and decodes to the data with the bytes that call had taken
+//!   repeated (see `check_writer_after_panic`); after a panic of the inner reader, the reader
+//!   serves only bytes of the stream's rest (see `check_after_panic`).
 //!
 //! A quarter of the cases compress on 2 to 4 threads (`threads(n)`); their stream must equal a
 //! clean writer's at `threads(2)` given the same flushes (instead of the `Compressor`'s), and
@@ -25,92 +32,89 @@
 //! data takes 7-9 instead), else `Mode::Fast { acceleration }` over `1..=65537`, mostly small.
 #![no_main]
 
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
+use std::rc::Rc;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use lz4_stream::{
-    split_record, Compressor, Decompressor, Lz4StreamReader, Lz4StreamWriter, Mode, Record,
-    SizePrefix, Strategy, StreamOptions, WINDOW_SIZE,
+    split_record, Compressor, Decompressor, Lz4StreamBufReader, Lz4StreamReader, Lz4StreamWriter,
+    Mode, Record, SizePrefix, Strategy, StreamOptions, WINDOW_SIZE,
 };
-use lz4_stream_fuzz::{differential, mode, page_size, read_len, retry, writer_prefixes, Flaky};
+use lz4_stream_fuzz::{
+    capacity, check_reader_run, check_writer_after_panic, dictionary, differential, drive_reader,
+    drive_writer, mode, page_size, quiet_injected_panics, stretch, writer_prefixes, Bytes, Faults,
+    HostileBufReader, HostileReader, HostileWriter, Log, Outcome, ReadRun, WriteOp,
+};
 
 /// Bytes after the stream, which the reader must not touch.
 const TRAILER: &[u8] = b"after the stream";
 
+/// The input: fixed fields, then the data (`seeds.py` writes it with
+/// `struct.pack("<IBIIBBBHBI" + "HB" * 8 + "16B" + "8H" + "16BI")` followed by the data).
 #[derive(Arbitrary, Debug)]
 struct Case {
     page: u32,
     prefix: u8,
-    /// The ring buffer's window (a quarter of the values give the full 64 KiB), or the double
-    /// buffer.
-    ring: Option<u32>,
+    /// The strategy, by `ring % 8`: 0-3 the double buffer, 4 and 5 the ring buffer's full
+    /// 64 KiB window, 6 and 7 a ring window of `(ring >> 3) % 65_537` bytes.
+    ring: u32,
     /// `Mode::Fast`'s acceleration (raw; see `lz4_stream_fuzz::acceleration`).
     acceleration: u32,
     /// HC or fast, and the HC level (raw; see `lz4_stream_fuzz::mode`).
     mode: u8,
     /// Parallel compression for a quarter of the values (`threads(2..=4)`), else one thread.
     threads: u8,
-    dictionary: Option<Vec<u8>>,
-    /// Stretch the dictionary past 64 KiB (only its end counts).
-    long_dictionary: bool,
+    /// The dictionary (see `lz4_stream_fuzz::dictionary`).
+    dictionary: u8,
+    dict_len: u16,
     end_marker: bool,
-    /// Lengths of the successive writes (cycled) and whether to flush after each.
-    writes: Vec<(u16, bool)>,
-    write_faults: Vec<u8>,
-    /// Lengths of the successive reads (cycled); 0 reads through `fill_buf`/`consume`.
-    reads: Vec<u16>,
-    read_faults: Vec<u8>,
-    /// The data is repeated (slightly changed) this many times plus one, for longer streams.
-    repeat: u8,
-    data: Vec<u8>,
+    /// How the data is stretched (see `lz4_stream_fuzz::stretch`).
+    stretch: u32,
+    /// The successive writes (cycled): a length (0: an empty write, then all the rest) and
+    /// whether to flush after it (bit 0; with threads and data over 16 KiB, only if the top
+    /// four bits are all set too).
+    writes: [(u16, u8); 8],
+    write_faults: [u8; 16],
+    /// Lengths of the successive reads (cycled; see `lz4_stream_fuzz::read_len`).
+    reads: [u16; 8],
+    read_faults: [u8; 16],
+    /// Odd: read back through `Lz4StreamBufReader` over a hostile `BufRead` of capacity
+    /// `capacity(buffered >> 1)`; even: `Lz4StreamReader` over a hostile `Read`.
+    buffered: u32,
+    data: Bytes,
 }
 
 fuzz_target!(|case: Case| run(case));
 
 fn run(case: Case) {
+    quiet_injected_panics();
     let page_size = page_size(case.page, 256 * 1024);
     let prefixes = writer_prefixes(page_size);
     let prefix = prefixes[case.prefix as usize % prefixes.len()];
     let out_of_band = prefix == SizePrefix::OutOfBand;
     let end_marker = case.end_marker && !out_of_band;
-    let strategy = match case.ring {
-        Some(window) if window & 3 == 0 => Strategy::RingBuffer {
+    let strategy = match case.ring % 8 {
+        0..=3 => Strategy::DoubleBuffer,
+        4 | 5 => Strategy::RingBuffer {
             window: WINDOW_SIZE,
         },
-        Some(window) => Strategy::RingBuffer {
-            window: (window >> 2) as usize % (WINDOW_SIZE + 1),
+        _ => Strategy::RingBuffer {
+            window: (case.ring >> 3) as usize % (WINDOW_SIZE + 1),
         },
-        None => Strategy::DoubleBuffer,
     };
-    let mut dictionary = case.dictionary.unwrap_or_default();
-    if case.long_dictionary && !dictionary.is_empty() {
-        let mut long = Vec::with_capacity(70_000);
-        while long.len() < 70_000 {
-            long.extend_from_slice(&dictionary);
-        }
-        long[0] ^= 1;
-        dictionary = long;
-    }
-    let copies = case.repeat as usize % 16 + 1;
-    let mut data = Vec::with_capacity(case.data.len() * copies);
-    for copy in 0..copies {
-        data.extend(
-            case.data
-                .iter()
-                .enumerate()
-                .map(|(i, &b)| if i % 97 == 0 { b ^ copy as u8 } else { b }),
-        );
-    }
+    let mut data = case.data.0.clone();
+    let dictionary = dictionary(case.dictionary, case.dict_len, &mut data);
+    let data = stretch(&data, case.stretch);
     let mode = mode(case.mode, case.acceleration, data.len());
     let opts = StreamOptions::new()
         .page_size(page_size)
         .size_prefix(prefix)
         .strategy(strategy)
-        .dictionary(dictionary.clone())
+        .dictionary(dictionary)
         .end_marker(end_marker)
         .mode(mode)
-        .threads(if case.threads % 4 == 0 {
+        .threads(if case.threads.is_multiple_of(4) {
             2 + (case.threads as usize / 4) % 3
         } else {
             1
@@ -120,42 +124,43 @@ fn run(case: Case) {
         .expect("the options are valid by construction");
 
     // Write, noting where the pages must end: full pages, and at each flush.
-    let mut writer =
-        Lz4StreamWriter::with_options(Flaky::new(Vec::new(), case.write_faults), &opts)
-            .expect("valid options");
-    let mut sizes = Vec::new();
-    let mut cuts = Vec::new();
-    let mut pos = 0;
-    let mut step = 0;
-    while pos < data.len() {
-        let (len, flush) = case
-            .writes
-            .get(step % case.writes.len().max(1))
-            .copied()
-            .unwrap_or((u16::MAX, false));
-        step += 1;
-        if len == 0 {
-            assert_eq!(retry(|| writer.write(&[])).expect("empty write"), 0);
+    let write_log = Rc::new(Log::default());
+    let inner = HostileWriter {
+        out: Vec::new(),
+        faults: Faults::new(&case.write_faults, write_log.clone()),
+    };
+    let mut writer = Lz4StreamWriter::with_options(inner, &opts).expect("valid options");
+    let mut ops = Vec::new();
+    for &(len, flags) in &case.writes {
+        ops.push(WriteOp::Write(len as usize));
+        // With threads a flush ends a job, and each job loads its history into the compressor's
+        // tables: on long data, flushes only for one flag value in 16 (else a few hundred
+        // flushes make an input run for seconds).
+        if flags & 1 == 1 && (threads == 1 || data.len() <= 16_384 || flags >> 4 == 15) {
+            ops.push(WriteOp::Flush);
         }
-        let end = data.len().min(pos + (len as usize).max(1));
-        while pos < end {
-            let n = retry(|| writer.write(&data[pos..end])).expect("write");
-            assert!(n > 0 && n <= end - pos);
-            pos += n;
-        }
-        if flush {
-            retry(|| writer.flush()).expect("flush");
-            cuts.push(pos);
-        }
-        sizes.extend(writer.take_block_sizes());
     }
-    retry(|| writer.try_finish()).expect("try_finish");
-    sizes.extend(writer.take_block_sizes());
-    writer.get_mut().calm = true;
-    let mut stream = writer.finish().expect("finish").inner;
-    cuts.push(data.len());
+    let written = drive_writer(&mut writer, &data, &ops, &write_log);
+    write_log.calm.set(true);
+    let stream = writer.finish().expect("finish").out;
+    let sizes = written.sizes.clone();
+
+    if let Some((at, offered)) = written.panicked {
+        // The stream is valid and holds the data with what the interrupted call took repeated.
+        let (outcome, decoded) = lz4_stream_fuzz::sans_io(&stream, &opts, &sizes);
+        assert_eq!(
+            outcome,
+            Outcome::Done { rest: 0 },
+            "the stream after a panic in the inner writer"
+        );
+        check_writer_after_panic(&decoded, &data, at, offered);
+        read_back(&case, &opts, stream, &sizes, &decoded);
+        return;
+    }
 
     // The pages the writer must have compressed.
+    let mut cuts = written.flushes.clone();
+    cuts.push(data.len());
     let mut chunks: Vec<&[u8]> = Vec::new();
     let mut start = 0;
     for &cut in &cuts {
@@ -195,7 +200,7 @@ fn run(case: Case) {
     };
     assert!(
         stream == expected,
-        "the stream depends on the write splits or the threads"
+        "the stream depends on the write splits, the inner writer's faults or the threads"
     );
     if out_of_band {
         assert_eq!(sizes, expected_sizes);
@@ -213,66 +218,11 @@ fn run(case: Case) {
         check_liblz4_oracle(&opts, &chunks, mode);
     }
 
-    // Read it back through the adapter, with bytes after the stream where the stream's end is
-    // marked (end marker, or the last out-of-band size).
-    let marked_end = end_marker || out_of_band;
-    let stream_len = stream.len();
-    if marked_end {
-        stream.extend_from_slice(TRAILER);
-    }
-    let inner = Flaky::new(&stream[..], case.read_faults);
-    let mut reader = if out_of_band {
-        Lz4StreamReader::with_block_sizes(inner, &opts, sizes.clone())
-    } else {
-        Lz4StreamReader::with_options(inner, &opts)
-    }
-    .expect("valid options");
-    let mut back = Vec::with_capacity(data.len());
-    let mut buf = vec![0; 1 << 16];
-    let mut step = 0;
-    loop {
-        let want = case
-            .reads
-            .get(step % case.reads.len().max(1))
-            .copied()
-            .map_or(1 << 16, read_len);
-        step += 1;
-        if want == 0 {
-            retry(|| reader.fill_buf().map(drop)).expect("fill_buf");
-            let available = reader.fill_buf().expect("fill_buf again");
-            if available.is_empty() {
-                break;
-            }
-            let n = available.len().min(1 + step % 1000);
-            back.extend_from_slice(&available[..n]);
-            reader.consume(n);
-        } else {
-            if buf.len() < want {
-                buf.resize(want, 0);
-            }
-            let n = retry(|| reader.read(&mut buf[..want])).expect("read");
-            if n == 0 {
-                break;
-            }
-            back.extend_from_slice(&buf[..n]);
-        }
-    }
-    assert!(back == data, "the reader gave back other bytes");
-    // At the end it stays at the end.
-    assert_eq!(retry(|| reader.read(&mut buf)).expect("read at end"), 0);
-    let rest = reader.into_inner().inner;
-    if marked_end {
-        assert_eq!(rest, TRAILER, "the reader read past the stream");
-    } else {
-        assert!(rest.is_empty());
-    }
-
     // And through the sans-IO path.
-    let stream = &stream[..stream_len];
     let mut decompressor = Decompressor::new(&opts).expect("valid options");
     let mut back = Vec::with_capacity(data.len());
     if out_of_band {
-        let mut rest = stream;
+        let mut rest = &stream[..];
         for &size in &sizes {
             let (block, after) = rest.split_at(size);
             back.extend_from_slice(decompressor.decompress(block).expect("decompress"));
@@ -280,7 +230,7 @@ fn run(case: Case) {
         }
         assert!(rest.is_empty());
     } else {
-        let mut rest = stream;
+        let mut rest = &stream[..];
         while !rest.is_empty() {
             let (record, after) = split_record(rest, prefix, page_size).expect("split_record");
             match record {
@@ -295,6 +245,63 @@ fn run(case: Case) {
         }
     }
     assert!(back == data, "the decompressor gave back other bytes");
+
+    // Read it back through a reader over a hostile inner reader.
+    read_back(&case, &opts, stream, &sizes, &data);
+}
+
+/// Reads `stream` back (followed by bytes after it where the stream's end is marked: an end
+/// marker, or the last out-of-band size) through `Lz4StreamReader` over a hostile `Read` or
+/// `Lz4StreamBufReader` over a hostile `BufRead`, and checks it serves `data` and stops right
+/// after the stream.
+fn read_back(case: &Case, opts: &StreamOptions, mut stream: Vec<u8>, sizes: &[usize], data: &[u8]) {
+    let out_of_band = opts.get_size_prefix() == SizePrefix::OutOfBand;
+    let marked_end = opts.get_end_marker() || out_of_band;
+    let rest = if marked_end {
+        stream.extend_from_slice(TRAILER);
+        TRAILER.len()
+    } else {
+        0
+    };
+    let expected = (Outcome::Done { rest }, data.to_vec());
+    let log = Rc::new(Log::default());
+    let faults = Faults::new(&case.read_faults, log.clone());
+    let (run, left, again): (ReadRun, usize, _) = if case.buffered % 2 == 1 {
+        let inner = HostileBufReader::new(&stream, capacity(case.buffered >> 1), faults);
+        let mut reader = if out_of_band {
+            Lz4StreamBufReader::with_block_sizes(inner, opts, sizes.to_vec())
+        } else {
+            Lz4StreamBufReader::with_options(inner, opts)
+        }
+        .expect("valid options");
+        let run = drive_reader(&mut reader, &case.reads, &log);
+        log.calm.set(true);
+        let again = reader.read(&mut [0; 100]);
+        let left = reader.into_inner().rest().len();
+        (run, left, again)
+    } else {
+        let inner = HostileReader::new(&stream, faults);
+        let mut reader = if out_of_band {
+            Lz4StreamReader::with_block_sizes(inner, opts, sizes.to_vec())
+        } else {
+            Lz4StreamReader::with_options(inner, opts)
+        }
+        .expect("valid options");
+        let run = drive_reader(&mut reader, &case.reads, &log);
+        log.calm.set(true);
+        let again = reader.read(&mut [0; 100]);
+        let left = reader.into_inner().data.len();
+        (run, left, again)
+    };
+    if let (Err(err), None) = (&run.result, run.panicked_at) {
+        panic!("reading back failed: {err}");
+    }
+    if run.panicked_at.is_none() && !run.early_end {
+        // At the end it stays at the end, and it read nothing after the stream.
+        assert_eq!(again.expect("read at the end"), 0);
+        assert_eq!(left, rest, "the reader read past the stream");
+    }
+    check_reader_run(&run, left, None, &expected);
 }
 
 /// Decodes each block with only the history its strategy lets it reference, straight with
