@@ -6,11 +6,10 @@
 //! ones, at the same calls, with the same blocks and offsets, as `Lz4StreamReader` (the copying
 //! reader) over the same bytes, with the inner reader left at the same position.
 
-mod common;
 
 use std::io::{self, BufRead, BufReader, Cursor, ErrorKind, Read};
 
-use common::*;
+use crate::common::*;
 use lz4_stream::{
     split_record, Lz4StreamBufReader, Lz4StreamReader, Reason, SizePrefix, StreamOptions,
 };

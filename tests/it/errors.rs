@@ -4,11 +4,10 @@
 //! later call) and which are not (`UnexpectedEof` inside a record resumes when the input goes
 //! on), and that mangled streams give errors, never panics or wrong kinds.
 
-mod common;
 
 use std::io::{self, BufRead, Cursor, ErrorKind, Read, Write};
 
-use common::*;
+use crate::common::*;
 use lz4_stream::{
     compress_bound, split_record, Compressor, Decompressor, Error, Lz4StreamReader,
     Lz4StreamWriter, Mode, Reason, SizePrefix, Strategy, StreamOptions, MAX_ACCELERATION,

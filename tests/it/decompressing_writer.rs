@@ -9,14 +9,13 @@
 //! (The fault injection at every position, common to every front end, is in
 //! `tests/front_ends.rs`.)
 
-mod common;
 
 use std::collections::HashMap;
 use std::fs;
 use std::io::{self, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
-use common::*;
+use crate::common::*;
 use lz4_stream::{DecompressingWriter, Reason, SizePrefix, StreamOptions};
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 //! misread shows up. The behaviours that need a terminal (refusing to write compressed data to
 //! one, the progress bar) run the tool under a pseudo-terminal that python3's `pty` module
 //! opens; without python3 those tests fail rather than pass unseen.
+#![cfg(feature = "cli")]
 
 use std::fs;
 use std::io::{Read, Write};

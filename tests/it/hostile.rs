@@ -1,11 +1,10 @@
 //! Hostile input and misbehaving inner readers and writers (issue 12): every call returns
 //! after a bounded amount of input, and a broken inner object is an error, never a panic.
 
-mod common;
 
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 
-use common::*;
+use crate::common::*;
 use lz4_stream::{
     CompressingReader, DecompressingWriter, Lz4StreamBufReader, Lz4StreamReader, Lz4StreamWriter,
     Reason, SizePrefix, StreamOptions, DEFAULT_MAX_IDLE_INPUT,
@@ -227,7 +226,7 @@ fn run_under_limit(name: &str, kib: u64) {
 fn huge_pages_follow_the_data_under_a_memory_limit() {
     if std::env::var_os("LZ4S_UNDER_LIMIT").is_none() {
         return run_under_limit(
-            "huge_pages_follow_the_data_under_a_memory_limit",
+            "hostile::huge_pages_follow_the_data_under_a_memory_limit",
             1536 * 1024,
         );
     }
@@ -273,7 +272,7 @@ fn huge_pages_follow_the_data_under_a_memory_limit() {
 #[test]
 fn a_page_larger_than_memory_is_an_error() {
     if std::env::var_os("LZ4S_UNDER_LIMIT").is_none() {
-        return run_under_limit("a_page_larger_than_memory_is_an_error", 300 * 1024);
+        return run_under_limit("hostile::a_page_larger_than_memory_is_an_error", 300 * 1024);
     }
     let opts = StreamOptions::new().page_size(1 << 30);
     let chunk = vec![7u8; 1 << 20];

@@ -24,10 +24,9 @@
 //!
 //! Options out of range (levels 0 and 13) are in `tests/errors.rs` (`level_out_of_range`).
 
-mod codec;
 
-use codec::cases::{check_blocks_decode, sources, Case, DICTIONARY_LENS};
-use codec::{corpus, extend_data, Kind, Rng};
+use crate::codec::cases::{check_blocks_decode, sources, Case, DICTIONARY_LENS};
+use crate::codec::{corpus, extend_data, Kind, Rng};
 use lz4_stream::{
     Compressor, Mode, SizePrefix, Strategy, StreamOptions, MAX_HC_LEVEL, WINDOW_SIZE,
 };

@@ -4,13 +4,12 @@
 //! twice. Also: dropping a writer finishes it as best it can without ever panicking, and a reader
 //! never reads past the last record it serves, so streams can be embedded and chained.
 
-mod common;
 
 use std::cell::Cell;
 use std::io::{self, BufRead, Cursor, ErrorKind, Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use common::*;
+use crate::common::*;
 use lz4_stream::{Lz4StreamWriter, SizePrefix, StreamOptions};
 
 /// Writes of different lengths (0 included) and flushes over the sample data.

@@ -29,7 +29,6 @@
 //! Then `CompressingReader` with threads over several of the pool's jobs (the writer's stream
 //! again), and with its pool full when the inner reader fails (the error must not be lost).
 
-mod common;
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::pin::Pin;
@@ -37,7 +36,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
-use common::*;
+use crate::common::*;
 use lz4_stream::{
     CompressingReader, DecompressingWriter, Lz4StreamBufReader, Lz4StreamReader, Lz4StreamWriter,
     Reason, SizePrefix, StreamOptions,

@@ -21,14 +21,13 @@
 //! 0xFF in a length, literal runs past the end, a last sequence of fewer than 5 literals, a
 //! match length in the last token, ...); and a few made by hand, one per rule.
 
-mod codec;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::panic::{self, AssertUnwindSafe};
 
-use codec::differential::{self, sequences};
-use codec::{compress_bound, extend_data, liblz4_compress_prefix, Kind, Rng};
+use crate::codec::differential::{self, sequences};
+use crate::codec::{compress_bound, extend_data, liblz4_compress_prefix, Kind, Rng};
 use lz4_stream::{
     Compressor, Decompressor, Lz4StreamBufReader, Lz4StreamReader, SizePrefix, Strategy,
     StreamOptions,

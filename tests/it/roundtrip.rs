@@ -7,12 +7,11 @@
 //!
 //! Case counts are modest so this runs in seconds in debug mode; `QUICKCHECK_TESTS=n` runs more.
 
-mod common;
 
 use std::fmt;
 use std::io::{BufRead, Read, Write};
 
-use common::*;
+use crate::common::*;
 use lz4_flex::block::{decompress_into, decompress_into_with_dict};
 use lz4_stream::{
     compress_bound, split_record, Compressor, Decompressor, Lz4StreamWriter, Record, SizePrefix,

@@ -15,11 +15,10 @@
 //! - `out_of_band_sizes_with_threads`: the block sizes of an out-of-band stream come out in
 //!   order.
 
-mod codec;
 
 use std::io::{Read, Write};
 
-use codec::{extend_data, liblz4_decode_ext_dict, Kind, Rng};
+use crate::codec::{extend_data, liblz4_decode_ext_dict, Kind, Rng};
 use lz4_stream::{
     Compressor, Lz4StreamReader, Lz4StreamWriter, Mode, Reason, SizePrefix, Strategy,
     StreamOptions, WINDOW_SIZE,

@@ -9,7 +9,6 @@
 //! `tests/front_ends.rs`.)
 #![cfg(all(feature = "tokio", feature = "futures-io"))]
 
-mod common;
 
 use std::collections::VecDeque;
 use std::io;
@@ -18,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use lz4_stream::{Mode, SizePrefix, Strategy, StreamOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -28,10 +28,9 @@
 //!   only the previous block (or the dictionary) as an external dictionary, at accelerations
 //!   1, 8 and 100.
 
-mod codec;
 
-use codec::cases::{check_blocks_decode, sources, Case, Source, DICTIONARY_LENS};
-use codec::{
+use crate::codec::cases::{check_blocks_decode, sources, Case, Source, DICTIONARY_LENS};
+use crate::codec::{
     compress_bound, corpus, liblz4_compress_prefix, liblz4_decode_in_place,
     liblz4_hc_compress_prefix, Kind,
 };
@@ -197,7 +196,7 @@ fn cases_for(pages: &[usize], irregular: bool) -> Vec<Case> {
 #[test]
 fn liblz4_is_the_version_expected() {
     // SAFETY: a pure function of no arguments.
-    let version = unsafe { codec::ffi::LZ4_versionNumber() };
+    let version = unsafe { crate::codec::ffi::LZ4_versionNumber() };
     assert!(version >= 10_904, "liblz4 {version}");
 }
 

@@ -43,7 +43,6 @@
 //! `our_hc_streams_decode_with_liblz4`); quickcheck properties add random cases in both
 //! directions (our writer in every mode, HC included, as `common::gen_mode` makes them).
 
-mod common;
 
 use std::io::{Read, Write};
 
@@ -1155,12 +1154,12 @@ fn liblz4_double_buffer_streams_reach_block_n_minus_2() {
 // Properties
 // ---------------------------------------------------------------------------------------------
 
-/// Random options and data (common::Case): our writer's stream decodes with liblz4's decoders.
+/// Random options and data (crate::common::Case): our writer's stream decodes with liblz4's decoders.
 #[test]
 fn prop_our_streams_decode_with_liblz4() {
-    fn prop(case: common::Case, seed: u64) -> TestResult {
+    fn prop(case: crate::common::Case, seed: u64) -> TestResult {
         let page = case.opts.get_page_size();
-        let len = common::cap_blocks(case.data.len(), page, 300);
+        let len = crate::common::cap_blocks(case.data.len(), page, 300);
         let chunks = if seed % 2 == 0 {
             Chunks::Full
         } else {
@@ -1169,17 +1168,17 @@ fn prop_our_streams_decode_with_liblz4() {
         check_our_stream(&case.data[..len], &case.opts, chunks);
         TestResult::passed()
     }
-    common::qc(30).quickcheck(prop as fn(common::Case, u64) -> TestResult);
+    crate::common::qc(30).quickcheck(prop as fn(crate::common::Case, u64) -> TestResult);
 }
 
 /// Random data, pages, prefixes, dictionaries and encoders: liblz4's stream decodes with ours.
 #[test]
 fn prop_liblz4_streams_decode_with_our_reader() {
-    fn prop(case: common::Case, seed: u64) -> TestResult {
+    fn prop(case: crate::common::Case, seed: u64) -> TestResult {
         let mut g = Gen::new(100);
         let encoder = *g.choose(&ENCODERS).unwrap();
         let page = case.opts.get_page_size();
-        let len = common::cap_blocks(case.data.len(), page, 300);
+        let len = crate::common::cap_blocks(case.data.len(), page, 300);
         let chunks = Chunks::Random {
             seed,
             empty: matches!(encoder, Encoder::Layout { .. }),
@@ -1189,5 +1188,5 @@ fn prop_liblz4_streams_decode_with_our_reader() {
             Err(err) => TestResult::error(err),
         }
     }
-    common::qc(30).quickcheck(prop as fn(common::Case, u64) -> TestResult);
+    crate::common::qc(30).quickcheck(prop as fn(crate::common::Case, u64) -> TestResult);
 }
