@@ -1,4 +1,4 @@
-//! Compression cases the codec tests share (`tests/codec_oracle.rs`, `tests/hc.rs`): data of a
+//! Compression cases the codec tests share (`tests/it/codec_oracle.rs`, `tests/it/hc.rs`): data of a
 //! source cut into chunks, with a dictionary its data repeats slices of, and the check that
 //! every block our `Compressor` writes for a case decodes with liblz4, `lz4_flex` and our
 //! `Decompressor` given only the history its strategy allows.

@@ -2,7 +2,7 @@
 //! `Decompressor` whose dictionary is the history), by `lz4_flex` and by liblz4, and judged
 //! against a reference decoder written from lz4's `doc/lz4_Block_format.md`.
 //!
-//! Shared by `tests/decode_differential.rs` and the fuzz target `decode_block` (which includes
+//! Shared by `tests/it/decode_differential.rs` and the fuzz target `decode_block` (which includes
 //! this file by path), so it depends only on `lz4_stream`, `lz4_flex` and liblz4's symbols
 //! (linked in through `lzzzz`), and declares what it needs of liblz4 itself.
 //!

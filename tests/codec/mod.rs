@@ -1,4 +1,4 @@
-//! What the codec tests (`tests/codec_oracle.rs`, `tests/decode_differential.rs`) share: a
+//! What the codec tests (`tests/it/codec_oracle.rs`, `tests/it/decode_differential.rs`) share: a
 //! seeded random generator, data of several kinds, and liblz4's functions (compiled into the
 //! test binary by `lzzzz`, which each test file links with `use lzzzz as _;`).
 //!

@@ -6,9 +6,8 @@
 //! in-memory pipe; and threads through the async writers.
 //!
 //! (The fault injection at every call and byte, `Pending` included, is in
-//! `tests/front_ends.rs`.)
+//! `tests/it/front_ends.rs`.)
 #![cfg(all(feature = "tokio", feature = "futures-io"))]
-
 
 use std::collections::VecDeque;
 use std::io;

@@ -6,7 +6,6 @@
 //! ones, at the same calls, with the same blocks and offsets, as `Lz4StreamReader` (the copying
 //! reader) over the same bytes, with the inner reader left at the same position.
 
-
 use std::io::{self, BufRead, BufReader, Cursor, ErrorKind, Read};
 
 use crate::common::*;

@@ -28,7 +28,6 @@
 //!   only the previous block (or the dictionary) as an external dictionary, at accelerations
 //!   1, 8 and 100.
 
-
 use crate::codec::cases::{check_blocks_decode, sources, Case, Source, DICTIONARY_LENS};
 use crate::codec::{
     compress_bound, corpus, liblz4_compress_prefix, liblz4_decode_in_place,

@@ -21,7 +21,6 @@
 //! 0xFF in a length, literal runs past the end, a last sequence of fewer than 5 literals, a
 //! match length in the last token, ...); and a few made by hand, one per rule.
 
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::panic::{self, AssertUnwindSafe};

@@ -1,5 +1,5 @@
 //! `DecompressingWriter`: it decodes every stream the peers wrote (`tests/fixtures/`, see
-//! `tests/fixtures.rs`), given whole or in pieces, into inner writers that take everything or a
+//! `tests/it/fixtures.rs`), given whole or in pieces, into inner writers that take everything or a
 //! few bytes a call; `finish` says `UnexpectedEof` for a stream cut inside a prefix, inside a
 //! block or before its end marker, and gives the writer back, which completes once given the
 //! rest; bytes after the end of the stream are `InvalidData` (`Reason::AfterEnd`); a corrupt
@@ -7,8 +7,7 @@
 //! `write` took bytes is not lost.
 //!
 //! (The fault injection at every position, common to every front end, is in
-//! `tests/front_ends.rs`.)
-
+//! `tests/it/front_ends.rs`.)
 
 use std::collections::HashMap;
 use std::fs;
@@ -19,7 +18,7 @@ use crate::common::*;
 use lz4_stream::{DecompressingWriter, Reason, SizePrefix, StreamOptions};
 
 // ---------------------------------------------------------------------------------------------
-// The fixtures (the minimal part of `tests/fixtures.rs`'s loading: its manifest's format is
+// The fixtures (the minimal part of `tests/it/fixtures.rs`'s loading: its manifest's format is
 // documented there).
 
 /// Fewer fixtures than this means the fixtures were not generated (or were lost).

@@ -4,7 +4,6 @@
 //! later call) and which are not (`UnexpectedEof` inside a record resumes when the input goes
 //! on), and that mangled streams give errors, never panics or wrong kinds.
 
-
 use std::io::{self, BufRead, Cursor, ErrorKind, Read, Write};
 
 use crate::common::*;

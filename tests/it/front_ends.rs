@@ -29,7 +29,6 @@
 //! Then `CompressingReader` with threads over several of the pool's jobs (the writer's stream
 //! again), and with its pool full when the inner reader fails (the error must not be lost).
 
-
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,5 +1,5 @@
 //! The HC compressor (`Mode::High { level }`, issue 8) beyond the byte-for-byte oracle of
-//! `tests/codec_oracle.rs` (which holds every level's blocks to liblz4 1.10's where the layouts
+//! `tests/it/codec_oracle.rs` (which holds every level's blocks to liblz4 1.10's where the layouts
 //! agree, a ring with the full 64 KiB window):
 //!
 //! - `hc_double_buffer_blocks_decode`, `hc_ring_blocks_decode`,
@@ -22,8 +22,7 @@
 //!   level compresses at least as well as the level below it, within 0.5%, and every level from
 //!   3 up better than `Mode::Fast { acceleration: 1 }`. Prints the sizes.
 //!
-//! Options out of range (levels 0 and 13) are in `tests/errors.rs` (`level_out_of_range`).
-
+//! Options out of range (levels 0 and 13) are in `tests/it/errors.rs` (`level_out_of_range`).
 
 use crate::codec::cases::{check_blocks_decode, sources, Case, DICTIONARY_LENS};
 use crate::codec::{corpus, extend_data, Kind, Rng};

@@ -1,7 +1,6 @@
 //! Hostile input and misbehaving inner readers and writers (issue 12): every call returns
 //! after a bounded amount of input, and a broken inner object is an error, never a panic.
 
-
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 
 use crate::common::*;

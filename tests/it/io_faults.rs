@@ -4,7 +4,6 @@
 //! twice. Also: dropping a writer finishes it as best it can without ever panicking, and a reader
 //! never reads past the last record it serves, so streams can be embedded and chained.
 
-
 use std::cell::Cell;
 use std::io::{self, BufRead, Cursor, ErrorKind, Read, Write};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -43,7 +43,6 @@
 //! `our_hc_streams_decode_with_liblz4`); quickcheck properties add random cases in both
 //! directions (our writer in every mode, HC included, as `common::gen_mode` makes them).
 
-
 use std::io::{Read, Write};
 
 use lz4_stream::{

@@ -15,7 +15,6 @@
 //! - `out_of_band_sizes_with_threads`: the block sizes of an out-of-band stream come out in
 //!   order.
 
-
 use std::io::{Read, Write};
 
 use crate::codec::{extend_data, liblz4_decode_ext_dict, Kind, Rng};

@@ -7,7 +7,6 @@
 //!
 //! Case counts are modest so this runs in seconds in debug mode; `QUICKCHECK_TESTS=n` runs more.
 
-
 use std::fmt;
 use std::io::{BufRead, Read, Write};
 
