@@ -89,7 +89,7 @@ impl Window {
                 // the data has filled a page or two, whatever the history moves do.
                 target = self.capacity;
             }
-            grow(&mut self.buf, target)?;
+            grow_exact(&mut self.buf, target)?;
         }
         Ok(())
     }
@@ -139,8 +139,21 @@ impl Window {
     }
 }
 
-/// Grows `buf` to `len` bytes (zeroed), failing with `OutOfMemory` instead of aborting.
+/// Grows `buf` to `len` bytes (zeroed), failing with `OutOfMemory` instead of aborting. Its
+/// capacity grows as a `Vec`'s does (at least doubling), so that a buffer appended to again
+/// and again costs amortized constant time per byte.
 pub(crate) fn grow(buf: &mut Vec<u8>, len: usize) -> Result<(), Error> {
+    if len > buf.len() {
+        buf.try_reserve(len - buf.len())
+            .map_err(|_| Error::new(Reason::OutOfMemory { bytes: len }))?;
+        buf.resize(len, 0);
+    }
+    Ok(())
+}
+
+/// [`grow`], with exactly the capacity asked for: for buffers whose sizes the caller plans
+/// (the window), which must not take twice what the options allow.
+pub(crate) fn grow_exact(buf: &mut Vec<u8>, len: usize) -> Result<(), Error> {
     if len > buf.len() {
         buf.try_reserve_exact(len - buf.len())
             .map_err(|_| Error::new(Reason::OutOfMemory { bytes: len }))?;

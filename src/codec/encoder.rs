@@ -37,7 +37,7 @@ use crate::codec::io::{overclaimed, write_some};
 use crate::error::{Error, Reason};
 use crate::options::{compress_bound, SizePrefix, StreamOptions, WINDOW_SIZE};
 use crate::parallel::Pool;
-use crate::window::grow;
+use crate::window::{grow, grow_exact};
 
 /// The record encoder (see the module docs).
 pub(crate) struct Encoder {
@@ -369,7 +369,7 @@ impl Encoder {
         compressor.page_room(0, page_size)?[..page_size].copy_from_slice(&buf[..page_size]);
         *filled = page_size;
         let bound = compressor.record_bound();
-        grow(&mut self.out.record, bound)?;
+        grow_exact(&mut self.out.record, bound)?;
         self.seal_page()?;
         let mut taken = page_size;
         let Engine::Serial(compressor, _) = &mut self.engine else {
@@ -417,7 +417,7 @@ impl Encoder {
         };
         debug_assert_eq!(self.out.written, self.out.len);
         let bound = compressor.size_prefix().width() + compress_bound(*filled);
-        grow(&mut self.out.record, bound)?;
+        grow_exact(&mut self.out.record, bound)?;
         let len = compressor.compress_page(*filled, &mut self.out.record)?;
         if let Some(sizes) = &mut self.block_sizes {
             sizes.push(len);

@@ -47,7 +47,7 @@ use crate::codec::compressor::matcher_for;
 use crate::error::{Error, Reason};
 use crate::options::{compress_bound, Mode, SizePrefix, Strategy, StreamOptions, WINDOW_SIZE};
 use crate::record::write_prefix;
-use crate::window::grow;
+use crate::window::{grow, grow_exact};
 
 /// Consecutive pages to compress: `input[..history]` is the history of the first, the pages
 /// follow, of the lengths `pages`.
@@ -292,7 +292,7 @@ impl Pool {
             .map(|&len| self.prefix.width() + compress_bound(len))
             .sum();
         let mut record = self.spare_records.pop().unwrap_or_default();
-        grow(&mut record, size)?;
+        grow_exact(&mut record, size)?;
         let job = Job {
             seq: self.next_seq,
             input,
