@@ -21,7 +21,14 @@
 //! - after a panic of the inner writer, caught, with the interrupted call made again: no second
 //!   panic, and the stream is valid and decodes to the data with the bytes that call had taken
 //!   repeated (see `check_writer_after_panic`); after a panic of the inner reader, the reader
-//!   serves only bytes of the stream's rest (see `check_after_panic`).
+//!   serves only bytes of the stream's rest (see `check_after_panic`);
+//! - `CompressingReader` over a hostile inner reader (the read faults without `Ok(0)`, which
+//!   is its end of data, and without the panic), read into buffers of the read lengths, serves
+//!   byte for byte the stream (and out-of-band sizes) of a writer given the data without
+//!   flushes: the writer's own when the ops had no flush and no panic, else a clean one's;
+//! - `DecompressingWriter`, given the stream in pieces of the write lengths over a hostile
+//!   inner writer (the write faults without the panic), every injected error and `WriteZero`
+//!   retried, writes exactly the data, and `finish` succeeds.
 //!
 //! A quarter of the cases compress on 2 to 4 threads (`threads(n)`); their stream must equal a
 //! clean writer's at `threads(2)` given the same flushes (instead of the `Compressor`'s), and
@@ -145,6 +152,28 @@ fn run(case: Case) {
     let stream = writer.finish().expect("finish").out;
     let sizes = written.sizes.clone();
 
+    // The same data through `CompressingReader` (inner reader with faults, reads of any
+    // length): the stream of a writer given the data without flushes.
+    let (pulled, pulled_sizes) =
+        lz4_stream_fuzz::compressing_reader(&data, &opts, &case.reads, &case.read_faults);
+    if written.flushes.is_empty() && written.panicked.is_none() {
+        assert!(
+            pulled == stream,
+            "CompressingReader's stream is not the writer's"
+        );
+        assert_eq!(pulled_sizes, sizes, "CompressingReader's block sizes");
+    } else {
+        let (expected, expected_sizes) = flush_free(&data, &opts);
+        assert!(
+            pulled == expected,
+            "CompressingReader's stream is not a clean writer's"
+        );
+        assert_eq!(
+            pulled_sizes, expected_sizes,
+            "CompressingReader's block sizes"
+        );
+    }
+
     if let Some((at, offered)) = written.panicked {
         // The stream is valid and holds the data with what the interrupted call took repeated.
         let (outcome, decoded) = lz4_stream_fuzz::sans_io(&stream, &opts, &sizes);
@@ -174,8 +203,12 @@ fn run(case: Case) {
         let mut compressor = Compressor::new(&opts).expect("valid options");
         let mut expected = Vec::new();
         let mut expected_sizes = Vec::new();
+        // Through a scratch buffer: see `flush_free`.
+        let mut record = Vec::new();
         for chunk in &chunks {
-            expected_sizes.push(compressor.compress(chunk, &mut expected).expect("compress"));
+            record.clear();
+            expected_sizes.push(compressor.compress(chunk, &mut record).expect("compress"));
+            expected.extend_from_slice(&record);
         }
         if end_marker {
             expected.resize(expected.len() + prefix.width(), 0);
@@ -263,6 +296,20 @@ fn read_back(case: &Case, opts: &StreamOptions, mut stream: Vec<u8>, sizes: &[us
     } else {
         0
     };
+    // Through `DecompressingWriter`, the stream given in pieces (the write lengths), into an
+    // inner writer with faults (the writer's, without the panic): the data, and `finish`
+    // succeeds.
+    let pieces: Vec<u16> = case.writes.iter().map(|&(len, _)| len).collect();
+    let stream_len = stream.len() - rest;
+    let (outcome, out) = lz4_stream_fuzz::decompressing_writer(
+        &stream[..stream_len],
+        opts,
+        sizes,
+        &pieces,
+        &case.write_faults,
+    );
+    assert_eq!(outcome, Outcome::Done { rest: 0 }, "DecompressingWriter");
+    assert!(out == data, "DecompressingWriter wrote other bytes");
     let expected = (Outcome::Done { rest }, data.to_vec());
     let log = Rc::new(Log::default());
     let faults = Faults::new(&case.read_faults, log.clone());
@@ -302,6 +349,38 @@ fn read_back(case: &Case, opts: &StreamOptions, mut stream: Vec<u8>, sizes: &[us
         assert_eq!(left, rest, "the reader read past the stream");
     }
     check_reader_run(&run, left, None, &expected);
+}
+
+/// The stream (and out-of-band sizes) of a clean writer given `data` with no flushes: a
+/// `Compressor` on full pages, or with threads a clean `Lz4StreamWriter`.
+fn flush_free(data: &[u8], opts: &StreamOptions) -> (Vec<u8>, Vec<usize>) {
+    let prefix = opts.get_size_prefix();
+    if opts.get_threads() == 1 {
+        let mut compressor = Compressor::new(opts).expect("valid options");
+        let mut stream = Vec::new();
+        let mut sizes = Vec::new();
+        // Each record into a scratch buffer: `compress` grows its output exactly, so a stream
+        // of many tiny records into one `Vec` reallocates it every time (quadratic copying and
+        // gigabytes of RSS under the address sanitizer's allocator).
+        let mut record = Vec::new();
+        for chunk in data.chunks(opts.get_page_size()) {
+            record.clear();
+            sizes.push(compressor.compress(chunk, &mut record).expect("compress"));
+            stream.extend_from_slice(&record);
+        }
+        if opts.get_end_marker() {
+            stream.resize(stream.len() + prefix.width(), 0);
+        }
+        if prefix != SizePrefix::OutOfBand {
+            sizes.clear();
+        }
+        return (stream, sizes);
+    }
+    let mut clean = Lz4StreamWriter::with_options(Vec::new(), opts).expect("valid options");
+    clean.write_all(data).expect("write");
+    clean.try_finish().expect("finish");
+    let sizes = clean.take_block_sizes();
+    (clean.finish().expect("finish"), sizes)
 }
 
 /// Decodes each block with only the history its strategy lets it reference, straight with

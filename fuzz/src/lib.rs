@@ -581,7 +581,7 @@ pub fn check_after_panic(served: &[u8], expected: &[u8], at: usize, completed: b
 /// Whether `LZ4S_FUZZ_STRICT_PANIC` is set (see [`check_after_panic`]).
 pub fn strict_panic() -> bool {
     static STRICT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *STRICT.get_or_init(|| std::env::var_os("LZ4S_FUZZ_STRICT_PANIC").map_or(true, |v| v != "0"))
+    *STRICT.get_or_init(|| std::env::var_os("LZ4S_FUZZ_STRICT_PANIC").is_none_or(|v| v != "0"))
 }
 
 /// One call on a writer.
@@ -1016,9 +1016,11 @@ pub struct StreamCase {
     pub reads: [u16; 8],
     /// The fault schedule of the inner reader.
     pub faults: [u8; 16],
-    /// The capacity of `bufread`'s inner buffered reader (see [`capacity`]).
+    /// The capacity of `bufread`'s inner buffered reader (see [`capacity`]); `read_arbitrary`:
+    /// a small `max_idle_input` when `capacity % 4 == 0`.
     pub capacity: u32,
-    /// A second schedule (`bufread`: the clean reader's side is clean, this one is unused).
+    /// A second schedule (`bufread`: unused, the clean reader's side is clean;
+    /// `read_arbitrary`: the `DecompressingWriter`'s inner writer).
     pub faults2: [u8; 16],
     /// The bytes.
     pub bytes: Bytes,
@@ -1102,8 +1104,14 @@ impl StreamCase {
                 let mut compressor = Compressor::new(&opts).expect("valid writer options");
                 let mut stream = Vec::new();
                 let mut sizes = Vec::new();
+                // Each record through a scratch buffer: `compress` grows its output by exactly
+                // what the record may need, so one `Vec` of many tiny records is reallocated
+                // (copied) at every record, quadratic under the address sanitizer's allocator.
+                let mut record = Vec::new();
                 for chunk in plain.chunks(page_size) {
-                    sizes.push(compressor.compress(chunk, &mut stream).expect("compress"));
+                    record.clear();
+                    sizes.push(compressor.compress(chunk, &mut record).expect("compress"));
+                    stream.extend_from_slice(&record);
                 }
                 if opts.get_end_marker() {
                     stream.resize(stream.len() + writer_prefix.width(), 0);
@@ -1309,4 +1317,226 @@ pub fn check_reader_run(
         run.data == *expected_bytes,
         "the reader and the sans-IO path decode differently"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The new front ends: `CompressingReader` and `DecompressingWriter`.
+
+/// A fault schedule without the faults of `drop`: `Fault::Zero` (a `CompressingReader` takes an
+/// inner reader's `Ok(0)` for the end of the data, as every `Read` user does) and/or
+/// `Fault::Panic` (its bytes become "no fault").
+pub fn without(schedule: &[u8], zero: bool, panic: bool) -> Vec<u8> {
+    schedule
+        .iter()
+        .map(|&byte| match Fault::from_byte(byte) {
+            Fault::Zero if zero => 0,
+            Fault::Panic if panic => 0,
+            _ => byte,
+        })
+        .collect()
+}
+
+/// Whether `err`, from a front end over a hostile inner reader or writer, is the faults' doing:
+/// an injected error handed back untouched (never more than were injected), or the `WriteZero`
+/// of an inner writer's `Ok(0)` (never more than were injected). Counts them in `seen`.
+fn explained(err: &io::Error, log: &Log, seen: &mut (u64, u64)) -> bool {
+    if injected(err).is_some() {
+        seen.0 += 1;
+        assert!(
+            seen.0 <= log.errors.get(),
+            "more injected errors returned than injected: {err}"
+        );
+        true
+    } else if err.kind() == ErrorKind::WriteZero
+        && err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<Error>())
+            .is_none()
+    {
+        seen.1 += 1;
+        assert!(
+            seen.1 <= log.zeros.get(),
+            "WriteZero without an inner writer taking nothing: {err}"
+        );
+        true
+    } else {
+        false
+    }
+}
+
+/// Compresses `data` with `CompressingReader` over a hostile inner reader (`schedule`, with
+/// neither `Ok(0)` nor panics), read into buffers of the lengths `reads` gives (cycled; see
+/// [`read_len`], 0 standing for 1 byte), retrying every injected error. Returns the stream
+/// and the out-of-band sizes.
+pub fn compressing_reader(
+    data: &[u8],
+    opts: &StreamOptions,
+    reads: &[u16],
+    schedule: &[u8],
+) -> (Vec<u8>, Vec<usize>) {
+    let log = Rc::new(Log::default());
+    let schedule = without(schedule, true, true);
+    let inner = HostileReader::new(data, Faults::new(&schedule, log.clone()));
+    let mut reader =
+        lz4_stream::CompressingReader::with_options(inner, opts).expect("valid writer options");
+    let mut stream = Vec::new();
+    let mut sizes = Vec::new();
+    let mut buf = Vec::new();
+    let mut seen = (0, 0);
+    let mut step = 0;
+    loop {
+        let want = reads
+            .get(step % reads.len().max(1))
+            .copied()
+            .map_or(1 << 16, read_len)
+            .max(1);
+        step += 1;
+        if buf.len() < want {
+            buf.resize(want, 0);
+        }
+        match reader.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => {
+                assert!(n <= want);
+                stream.extend_from_slice(&buf[..n]);
+            }
+            Err(err) => assert!(
+                explained(&err, &log, &mut seen),
+                "CompressingReader failed: {err}"
+            ),
+        }
+        sizes.extend(reader.take_block_sizes());
+    }
+    sizes.extend(reader.take_block_sizes());
+    assert_eq!(reader.total_out(), stream.len() as u64);
+    assert_eq!(reader.total_in(), data.len() as u64);
+    log.calm.set(true);
+    assert_eq!(reader.read(&mut [0; 16]).expect("read at the end"), 0);
+    (stream, sizes)
+}
+
+/// Feeds `input` to a `DecompressingWriter` (out of band: with `sizes`) in pieces of the lengths
+/// `pieces` gives (cycled; [`read_len`], 0: all the rest), over a hostile inner writer
+/// (`schedule`, without panics), retrying every error the faults explain, then finishes it.
+/// Returns its outcome as [`sans_io`] states one (an `AfterEnd` error is the end of the stream
+/// with the bytes not taken after it) and what the inner writer got.
+///
+/// Checks that every other error is the crate's, `InvalidData` from `write` (then `flush` hands
+/// over the bytes decoded before it and reports the same error) or `UnexpectedEof` from
+/// `finish` only, which gives the writer back; that `write` takes at least a byte and never
+/// more than offered, and `total_in` is the sum of what it returned.
+pub fn decompressing_writer(
+    input: &[u8],
+    opts: &StreamOptions,
+    sizes: &[usize],
+    pieces: &[u16],
+    schedule: &[u8],
+) -> (Outcome, Vec<u8>) {
+    let log = Rc::new(Log::default());
+    let schedule = without(schedule, false, true);
+    let inner = HostileWriter {
+        out: Vec::new(),
+        faults: Faults::new(&schedule, log.clone()),
+    };
+    let mut writer = if opts.get_size_prefix() == SizePrefix::OutOfBand {
+        lz4_stream::DecompressingWriter::with_block_sizes(inner, opts, sizes.iter().copied())
+    } else {
+        lz4_stream::DecompressingWriter::with_options(inner, opts)
+    }
+    .expect("valid reader options");
+    let mut seen = (0, 0);
+    let mut pos = 0;
+    let mut step = 0;
+    let failure = 'feed: loop {
+        if pos == input.len() {
+            break None;
+        }
+        let len = pieces
+            .get(step % pieces.len().max(1))
+            .copied()
+            .map_or(0, read_len);
+        step += 1;
+        let end = if len == 0 {
+            input.len()
+        } else {
+            input.len().min(pos + len)
+        };
+        while pos < end {
+            match writer.write(&input[pos..end]) {
+                Ok(n) => {
+                    assert!(n > 0 && n <= end - pos, "write returned {n}");
+                    pos += n;
+                }
+                Err(err) if explained(&err, &log, &mut seen) => {}
+                Err(err) => break 'feed Some(err),
+            }
+        }
+    };
+    assert_eq!(
+        writer.total_in(),
+        pos as u64,
+        "total_in is not what write took"
+    );
+    let outcome_of = |err: &io::Error, pos: usize| {
+        let inner = crate_error(err);
+        assert_eq!(err.kind(), inner.kind());
+        if *inner.reason() == Reason::AfterEnd {
+            Outcome::Done {
+                rest: input.len() - pos,
+            }
+        } else {
+            Outcome::of(inner)
+        }
+    };
+    if let Some(err) = failure {
+        assert_eq!(err.kind(), ErrorKind::InvalidData, "write failed: {err}");
+        let outcome = outcome_of(&err, pos);
+        // flush hands over what was decoded before the error, then reports it.
+        let again = loop {
+            match writer.flush() {
+                Err(again) if explained(&again, &log, &mut seen) => {}
+                result => break result,
+            }
+        };
+        if *crate_error(&err).reason() != Reason::AfterEnd {
+            let again = again.expect_err("flush after corrupt data succeeded");
+            assert_eq!(
+                crate_error(&again),
+                crate_error(&err),
+                "flush: another error"
+            );
+        }
+        log.calm.set(true);
+        return (outcome, writer.get_ref().out.clone());
+    }
+    let result = loop {
+        match writer.try_finish() {
+            Err(err) if explained(&err, &log, &mut seen) => {}
+            result => break result,
+        }
+    };
+    log.calm.set(true);
+    match (result, writer.finish()) {
+        (Ok(()), Ok(inner)) => (Outcome::Done { rest: 0 }, inner.out),
+        (Err(err), Err(finish)) => {
+            let (again, writer) = finish.into_parts();
+            assert_eq!(
+                crate_error(&again),
+                crate_error(&err),
+                "finish: another error"
+            );
+            assert!(
+                matches!(
+                    err.kind(),
+                    ErrorKind::UnexpectedEof | ErrorKind::InvalidData
+                ),
+                "finish failed: {err}"
+            );
+            (outcome_of(&err, pos), writer.get_ref().out.clone())
+        }
+        (result, finish) => panic!(
+            "try_finish gave {result:?}, then finish {:?}",
+            finish.err().map(|e| e.into_error())
+        ),
+    }
 }
