@@ -1221,6 +1221,7 @@ fn front_ends(config: &Config, data: &[u8]) {
     let compressors: Vec<Named<'_>> = {
         let opts = &opts;
         let bound = stream_bound(len, page);
+        #[allow(unused_mut)] // the async rows are pushed with the features `tokio` and `futures-io`
         let mut rows: Vec<Named<'_>> = vec![
             (
                 "Lz4StreamWriter (write_all)",
@@ -1297,6 +1298,7 @@ fn front_ends(config: &Config, data: &[u8]) {
     };
     let decompressors: Vec<Decode<'_>> = {
         let (opts, stream) = (&opts, &stream);
+        #[allow(unused_mut)] // the async rows are pushed with the features `tokio` and `futures-io`
         let mut rows: Vec<Decode<'_>> = vec![
             (
                 "Lz4StreamReader (read)",
