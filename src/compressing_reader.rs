@@ -11,6 +11,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 
 use crate::codec::encoder::Encoder;
+use crate::codec::io::is_transient;
 use crate::options::StreamOptions;
 
 /// Reads from an inner reader and serves the LZ4 stream of what it read, through [`Read`]:
@@ -164,10 +165,7 @@ impl<R: Read> CompressingReader<R> {
         if served == 0 {
             return Err(err);
         }
-        if !matches!(
-            err.kind(),
-            io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
-        ) {
+        if !is_transient(&err) {
             self.deferred = Some(err);
         }
         Ok(served)

@@ -19,7 +19,7 @@ use std::fmt;
 use std::io::{self, Write};
 
 use crate::codec::decoder::{Decoder, State};
-use crate::codec::io::write_some;
+use crate::codec::io::{is_transient, write_some};
 use crate::error::{Error, FinishError, Reason};
 use crate::options::StreamOptions;
 
@@ -286,14 +286,6 @@ impl<W: Write> DecompressingWriter<W> {
             }
         }
     }
-}
-
-/// Whether an error only says "not now".
-fn is_transient(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
-    )
 }
 
 impl<W: Write> Drop for DecompressingWriter<W> {

@@ -33,7 +33,7 @@
 use std::io::{self, Write};
 
 use crate::codec::compressor::Compressor;
-use crate::codec::io::{overclaimed, write_some};
+use crate::codec::io::{is_transient, overclaimed, write_some};
 use crate::error::{Error, Reason};
 use crate::options::{compress_bound, SizePrefix, StreamOptions, WINDOW_SIZE};
 use crate::parallel::Pool;
@@ -381,11 +381,7 @@ impl Encoder {
         };
         loop {
             if let Err(err) = self.out.hand_over(sink) {
-                let transient = matches!(
-                    err.kind(),
-                    io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
-                );
-                if !transient {
+                if !is_transient(&err) {
                     self.deferred = Some(err);
                 }
                 break;

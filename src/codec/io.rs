@@ -4,6 +4,17 @@
 
 use std::io::{self, Write};
 
+/// Whether an error only says "not now" (`Interrupted`, `WouldBlock`). Met after a call took
+/// or served bytes, such an error is dropped rather than kept for the next call: the next call
+/// asks the inner object again anyway, and an async front end's bridge says `WouldBlock` for
+/// `Pending`, which must never come back to the caller as an error.
+pub(crate) fn is_transient(err: &io::Error) -> bool {
+    matches!(
+        err.kind(),
+        io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
+    )
+}
+
 /// The error of an inner reader or writer that claims `n` bytes of a buffer of `room`.
 pub(crate) fn overclaimed(what: &str, n: usize, room: usize) -> io::Error {
     io::Error::other(format!(

@@ -21,7 +21,7 @@ use std::io::{self, BufRead, Read};
 
 use crate::codec::decoder::{Decoder, State};
 use crate::codec::decompressor::Decompressor;
-use crate::codec::io::overclaimed;
+use crate::codec::io::{is_transient, overclaimed};
 use crate::error::{Error, Reason};
 use crate::options::WINDOW_SIZE;
 
@@ -214,12 +214,8 @@ impl Pull {
                     return Err(err);
                 }
                 Err(err) => {
-                    let transient = matches!(
-                        err.kind(),
-                        io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock
-                    );
                     // Corrupt data is in the decoder's state already.
-                    if self.decoder.failure().is_none() && !transient {
+                    if self.decoder.failure().is_none() && !is_transient(&err) {
                         self.deferred = Some(err);
                     }
                     break;
