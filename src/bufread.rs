@@ -10,12 +10,9 @@
 //! copied out of the inner reader's buffer a piece at a time into the reader's own block buffer, consuming nothing past the record. Every guarantee of the other
 //! reader holds here too: consuming from a `BufRead` is reading from it.
 
-use std::fmt;
 use std::io::{self, BufRead, Read};
 
-use crate::codec::decoder::Decoder;
 use crate::codec::pull::{Borrowing, Pull};
-use crate::options::StreamOptions;
 
 /// Reads an LZ4 stream from an inner [`BufRead`] and serves its decompressed bytes through
 /// [`Read`] and [`BufRead`], like [`Lz4StreamReader`](crate::Lz4StreamReader), but decoding each
@@ -59,79 +56,7 @@ pub struct Lz4StreamBufReader<R: BufRead> {
     pull: Pull,
 }
 
-impl<R: BufRead> Lz4StreamBufReader<R> {
-    /// A reader with the default options (64 KiB pages, 4-byte prefixes).
-    pub fn new(inner: R) -> Self {
-        Self::with_options(inner, &StreamOptions::new()).expect("the default options are valid")
-    }
-
-    /// A reader with `opts`: its page size, prefix, dictionary and end marker (the strategy,
-    /// mode and threads do not matter to a reader).
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` for options that are not valid (every constructor refuses them; see
-    /// [`StreamOptions::validate`]) or for
-    /// [`SizePrefix::OutOfBand`](crate::SizePrefix::OutOfBand), which needs
-    /// [`with_block_sizes`](Self::with_block_sizes).
-    pub fn with_options(inner: R, opts: &StreamOptions) -> io::Result<Self> {
-        let pull = Pull::new(Decoder::new(opts, None)?);
-        Ok(Lz4StreamBufReader { inner, pull })
-    }
-
-    /// A reader for a stream whose records have no prefixes
-    /// ([`SizePrefix::OutOfBand`](crate::SizePrefix::OutOfBand)): the block sizes come from the
-    /// application, in order, and the stream ends after the last.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` with any other prefix, or options that are not valid. A size of 0 or
-    /// above `compress_bound(page_size)` is `InvalidData` when the reader reaches it.
-    pub fn with_block_sizes(
-        inner: R,
-        opts: &StreamOptions,
-        sizes: impl IntoIterator<Item = usize>,
-    ) -> io::Result<Self> {
-        let sizes = sizes.into_iter().collect();
-        let pull = Pull::new(Decoder::new(opts, Some(sizes))?);
-        Ok(Lz4StreamBufReader { inner, pull })
-    }
-
-    /// The inner reader.
-    pub fn get_ref(&self) -> &R {
-        &self.inner
-    }
-
-    /// The inner reader, mutably. Reading from it directly corrupts the stream.
-    pub fn get_mut(&mut self) -> &mut R {
-        // Whatever the caller does with it, an end of input seen before is stale.
-        &mut self.inner
-    }
-
-    /// The decompressed bytes decoded but not yet read (what the next `read` serves first,
-    /// before it takes more input). [`into_inner`](Self::into_inner) drops them.
-    pub fn buffer(&self) -> &[u8] {
-        self.pull.decoder.output()
-    }
-
-    /// The inner reader. Once the stream has ended, it stands right after the last record (its
-    /// buffer holds what follows the stream, if anything). In the middle of a stream, the
-    /// decoded bytes not yet read ([`buffer`](Self::buffer)) are dropped, and so is the part
-    /// of a record already consumed from the inner reader (see [`total_in`](Self::total_in)).
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
-
-    /// Compressed bytes consumed from the inner reader so far.
-    pub fn total_in(&self) -> u64 {
-        self.pull.decoder.total_in()
-    }
-
-    /// Decompressed bytes served so far.
-    pub fn total_out(&self) -> u64 {
-        self.pull.total_out()
-    }
-}
+reader_common!(Lz4StreamBufReader, BufRead);
 
 impl<R: BufRead> BufRead for Lz4StreamBufReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
@@ -146,13 +71,5 @@ impl<R: BufRead> BufRead for Lz4StreamBufReader<R> {
 impl<R: BufRead> Read for Lz4StreamBufReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.pull.read(&mut Borrowing(&mut self.inner), buf)
-    }
-}
-
-impl<R: BufRead + fmt::Debug> fmt::Debug for Lz4StreamBufReader<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.pull
-            .debug_fields(&mut f.debug_struct("Lz4StreamBufReader"), &self.inner)
-            .finish()
     }
 }

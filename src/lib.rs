@@ -91,6 +91,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[macro_use]
+mod front_end;
 #[cfg(any(feature = "tokio", feature = "futures-io"))]
 #[macro_use]
 mod async_io;

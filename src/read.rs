@@ -24,12 +24,9 @@
 //! ([`Decoder`](crate::codec::decoder::Decoder)): this one over a [`Read`], whose bytes are read
 //! into the decoder's block buffer.
 
-use std::fmt;
 use std::io::{self, BufRead, Read};
 
-use crate::codec::decoder::Decoder;
 use crate::codec::pull::{Copying, Pull};
-use crate::options::StreamOptions;
 
 /// Reads an LZ4 stream from an inner reader and serves its decompressed bytes through
 /// [`Read`] and [`BufRead`].
@@ -61,78 +58,7 @@ pub struct Lz4StreamReader<R: Read> {
     pull: Pull,
 }
 
-impl<R: Read> Lz4StreamReader<R> {
-    /// A reader with the default options (64 KiB pages, 4-byte prefixes).
-    pub fn new(inner: R) -> Self {
-        Self::with_options(inner, &StreamOptions::new()).expect("the default options are valid")
-    }
-
-    /// A reader with `opts`: its page size, prefix, dictionary and end marker (the strategy,
-    /// mode and threads do not matter to a reader).
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` for options that are not valid (a page size out of range, a ring window
-    /// over 64 KiB, a mode or thread count out of range: every constructor refuses them; see
-    /// [`StreamOptions::validate`]) or for [`SizePrefix::OutOfBand`](crate::SizePrefix::OutOfBand),
-    /// which needs [`with_block_sizes`](Self::with_block_sizes).
-    pub fn with_options(inner: R, opts: &StreamOptions) -> io::Result<Self> {
-        let pull = Pull::new(Decoder::new(opts, None)?);
-        Ok(Lz4StreamReader { inner, pull })
-    }
-
-    /// A reader for a stream whose records have no prefixes
-    /// ([`SizePrefix::OutOfBand`](crate::SizePrefix::OutOfBand)): the block sizes come from the
-    /// application, in order, and the stream ends after the last.
-    ///
-    /// # Errors
-    ///
-    /// `InvalidInput` with any other prefix, or options that are not valid. A size of 0 or
-    /// above `compress_bound(page_size)` is `InvalidData` when the reader reaches it.
-    pub fn with_block_sizes(
-        inner: R,
-        opts: &StreamOptions,
-        sizes: impl IntoIterator<Item = usize>,
-    ) -> io::Result<Self> {
-        let sizes = sizes.into_iter().collect();
-        let pull = Pull::new(Decoder::new(opts, Some(sizes))?);
-        Ok(Lz4StreamReader { inner, pull })
-    }
-
-    /// The inner reader.
-    pub fn get_ref(&self) -> &R {
-        &self.inner
-    }
-
-    /// The inner reader, mutably. Reading from it directly corrupts the stream.
-    pub fn get_mut(&mut self) -> &mut R {
-        &mut self.inner
-    }
-
-    /// The decompressed bytes decoded but not yet read (what the next `read` serves first,
-    /// before it takes more input). [`into_inner`](Self::into_inner) drops them.
-    pub fn buffer(&self) -> &[u8] {
-        self.pull.decoder.output()
-    }
-
-    /// The inner reader. Once the stream has ended, it stands right after the last record.
-    /// In the middle of a stream, the decoded bytes not yet read ([`buffer`](Self::buffer))
-    /// are dropped, and so is the part of a record already taken from the inner reader (see
-    /// [`total_in`](Self::total_in)).
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
-
-    /// Compressed bytes read from the inner reader so far.
-    pub fn total_in(&self) -> u64 {
-        self.pull.decoder.total_in()
-    }
-
-    /// Decompressed bytes served so far.
-    pub fn total_out(&self) -> u64 {
-        self.pull.total_out()
-    }
-}
+reader_common!(Lz4StreamReader, Read);
 
 impl<R: Read> BufRead for Lz4StreamReader<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
@@ -150,20 +76,12 @@ impl<R: Read> Read for Lz4StreamReader<R> {
     }
 }
 
-impl<R: Read + fmt::Debug> fmt::Debug for Lz4StreamReader<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.pull
-            .debug_fields(&mut f.debug_struct("Lz4StreamReader"), &self.inner)
-            .finish()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::{Error, Reason};
     use crate::record::read_prefix;
-    use crate::{Lz4StreamWriter, Strategy};
+    use crate::{Lz4StreamWriter, Strategy, StreamOptions};
     use std::io::Write;
 
     /// Data with matches up to 60 KiB back: a 30 KiB random chunk and its variations.

@@ -143,7 +143,7 @@ pin_project! {
     }
 }
 
-reader_common!(Lz4StreamReader, AsyncRead);
+reader_common!(Lz4StreamReader, AsyncRead, pinned);
 
 impl<R: AsyncRead> AsyncRead for Lz4StreamReader<R> {
     fn poll_read(
@@ -186,7 +186,7 @@ pin_project! {
     }
 }
 
-reader_common!(Lz4StreamBufReader, AsyncBufRead);
+reader_common!(Lz4StreamBufReader, AsyncBufRead, pinned);
 
 impl<R: AsyncBufRead> AsyncRead for Lz4StreamBufReader<R> {
     fn poll_read(
