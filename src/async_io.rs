@@ -299,3 +299,142 @@ macro_rules! writer_common {
         }
     };
 }
+
+/// What a runtime's module holds apart from reading: the pinned-object adapter's
+/// [`PollBufRead`] and [`PollWrite`], the three front ends' structs, the writer's
+/// `AsyncWrite`, and the readers' `AsyncBufRead`. The runtimes' traits differ there only in a
+/// name (`poll_shutdown` or `poll_close`); `poll_read`'s signatures differ more, so each module
+/// writes its `PollRead` and `AsyncRead` impls itself. The module brings `AsyncBufRead`,
+/// `AsyncWrite`, `Pin`, `Context`, `Poll`, `io`, `Encoder`, `Pull` and `pin_project` into
+/// scope.
+macro_rules! runtime_front_ends {
+    (
+        adapter: $adapter:ident,
+        runtime: $runtime:literal,
+        close: $close:ident,
+        close_ext: $close_ext:literal $(,)?
+    ) => {
+        #[doc = concat!("A pinned ", $runtime, " object, as [`async_io`] needs it.")]
+        struct $adapter<'a, T>(Pin<&'a mut T>);
+
+        impl<T: AsyncBufRead> $crate::async_io::PollBufRead for $adapter<'_, T> {
+            fn poll_fill_buf(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+                self.0.as_mut().poll_fill_buf(cx)
+            }
+
+            fn consume(&mut self, n: usize) {
+                self.0.as_mut().consume(n);
+            }
+        }
+
+        impl<T: AsyncWrite> $crate::async_io::PollWrite for $adapter<'_, T> {
+            fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                self.0.as_mut().poll_write(cx, buf)
+            }
+
+            fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.0.as_mut().poll_flush(cx)
+            }
+
+            fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.0.as_mut().$close(cx)
+            }
+        }
+
+        pin_project! {
+            #[doc = concat!(
+                "Compresses what is written to it into an inner [`AsyncWrite`] (see the ",
+                "[module docs](self)); [`Lz4StreamWriter`](crate::Lz4StreamWriter) for ",
+                $runtime, ".\n\n`", stringify!($close), "` (`", $close_ext, "`) finishes the ",
+                "stream; then [`into_inner`](Self::into_inner) gives the inner writer back."
+            )]
+            pub struct Lz4StreamWriter<W> {
+                #[pin]
+                inner: W,
+                encoder: Encoder,
+            }
+        }
+
+        writer_common!(Lz4StreamWriter, AsyncWrite);
+
+        impl<W: AsyncWrite> AsyncWrite for Lz4StreamWriter<W> {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                let this = self.project();
+                $crate::async_io::poll_write(this.encoder, $adapter(this.inner), cx, buf)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let this = self.project();
+                $crate::async_io::poll_flush(this.encoder, $adapter(this.inner), cx)
+            }
+
+            fn $close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let this = self.project();
+                $crate::async_io::poll_shutdown(this.encoder, $adapter(this.inner), cx)
+            }
+        }
+
+        pin_project! {
+            #[doc = concat!(
+                "Serves the decompressed bytes of an inner [`AsyncRead`] through [`AsyncRead`] ",
+                "and [`AsyncBufRead`] (see the [module docs](self)); ",
+                "[`Lz4StreamReader`](crate::Lz4StreamReader) for ", $runtime, "."
+            )]
+            pub struct Lz4StreamReader<R> {
+                #[pin]
+                inner: R,
+                pull: Pull,
+            }
+        }
+
+        reader_common!(Lz4StreamReader, AsyncRead, pinned);
+
+        impl<R: AsyncRead> AsyncBufRead for Lz4StreamReader<R> {
+            fn poll_fill_buf(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+            ) -> Poll<io::Result<&[u8]>> {
+                let this = self.project();
+                $crate::async_io::poll_fill_buf(this.pull, $adapter(this.inner), cx)
+            }
+
+            fn consume(self: Pin<&mut Self>, amt: usize) {
+                self.project().pull.consume(amt);
+            }
+        }
+
+        pin_project! {
+            #[doc = concat!(
+                "Serves the decompressed bytes of an inner [`AsyncBufRead`] through ",
+                "[`AsyncRead`] and [`AsyncBufRead`], decoding each block where it lies in the ",
+                "inner reader's buffer when the whole record is there; ",
+                "[`Lz4StreamBufReader`](crate::Lz4StreamBufReader) for ", $runtime, "."
+            )]
+            pub struct Lz4StreamBufReader<R> {
+                #[pin]
+                inner: R,
+                pull: Pull,
+            }
+        }
+
+        reader_common!(Lz4StreamBufReader, AsyncBufRead, pinned);
+
+        impl<R: AsyncBufRead> AsyncBufRead for Lz4StreamBufReader<R> {
+            fn poll_fill_buf(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+            ) -> Poll<io::Result<&[u8]>> {
+                let this = self.project();
+                $crate::async_io::poll_fill_buf_buffered(this.pull, $adapter(this.inner), cx)
+            }
+
+            fn consume(self: Pin<&mut Self>, amt: usize) {
+                self.project().pull.consume(amt);
+            }
+        }
+    };
+}

@@ -49,91 +49,25 @@ use std::task::{Context, Poll};
 use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
 use pin_project_lite::pin_project;
 
-use crate::async_io::{self, PollBufRead, PollRead, PollWrite};
+use crate::async_io::{self, PollRead};
 use crate::codec::encoder::Encoder;
 use crate::codec::pull::Pull;
 
-/// A pinned futures-io object, as [`async_io`] needs it.
-struct Futures<'a, T>(Pin<&'a mut T>);
+// The adapter, the three structs, the writer's `AsyncWrite` and the readers' `AsyncBufRead`
+// are the same for every runtime but for a name (`async_io.rs`); reading is written here, since
+// futures-io's `poll_read` takes a plain `&mut [u8]`.
+runtime_front_ends! {
+    adapter: Futures,
+    runtime: "futures-io",
+    close: poll_close,
+    close_ext: "AsyncWriteExt::close",
+}
 
 impl<T: AsyncRead> PollRead for Futures<'_, T> {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.0.as_mut().poll_read(cx, buf)
     }
 }
-
-impl<T: AsyncBufRead> PollBufRead for Futures<'_, T> {
-    fn poll_fill_buf(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        self.0.as_mut().poll_fill_buf(cx)
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.0.as_mut().consume(n);
-    }
-}
-
-impl<T: AsyncWrite> PollWrite for Futures<'_, T> {
-    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.0.as_mut().poll_write(cx, buf)
-    }
-
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.as_mut().poll_flush(cx)
-    }
-
-    fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.as_mut().poll_close(cx)
-    }
-}
-
-pin_project! {
-    /// Compresses what is written to it into an inner [`AsyncWrite`] (see the
-    /// [module docs](self)); [`Lz4StreamWriter`](crate::Lz4StreamWriter) for futures-io.
-    ///
-    /// `poll_close` (`AsyncWriteExt::close`) finishes the stream; then
-    /// [`into_inner`](Self::into_inner) gives the inner writer back.
-    pub struct Lz4StreamWriter<W> {
-        #[pin]
-        inner: W,
-        encoder: Encoder,
-    }
-}
-
-writer_common!(Lz4StreamWriter, AsyncWrite);
-
-impl<W: AsyncWrite> AsyncWrite for Lz4StreamWriter<W> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.project();
-        async_io::poll_write(this.encoder, Futures(this.inner), cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.project();
-        async_io::poll_flush(this.encoder, Futures(this.inner), cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.project();
-        async_io::poll_shutdown(this.encoder, Futures(this.inner), cx)
-    }
-}
-
-pin_project! {
-    /// Serves the decompressed bytes of an inner [`AsyncRead`] through [`AsyncRead`] and
-    /// [`AsyncBufRead`] (see the [module docs](self));
-    /// [`Lz4StreamReader`](crate::Lz4StreamReader) for futures-io.
-    pub struct Lz4StreamReader<R> {
-        #[pin]
-        inner: R,
-        pull: Pull,
-    }
-}
-
-reader_common!(Lz4StreamReader, AsyncRead, pinned);
 
 impl<R: AsyncRead> AsyncRead for Lz4StreamReader<R> {
     fn poll_read(
@@ -146,30 +80,6 @@ impl<R: AsyncRead> AsyncRead for Lz4StreamReader<R> {
     }
 }
 
-impl<R: AsyncRead> AsyncBufRead for Lz4StreamReader<R> {
-    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        let this = self.project();
-        async_io::poll_fill_buf(this.pull, Futures(this.inner), cx)
-    }
-
-    fn consume(self: Pin<&mut Self>, amt: usize) {
-        self.project().pull.consume(amt);
-    }
-}
-
-pin_project! {
-    /// Serves the decompressed bytes of an inner [`AsyncBufRead`] through [`AsyncRead`] and
-    /// [`AsyncBufRead`], decoding each block where it lies in the inner reader's buffer when
-    /// the whole record is there; [`Lz4StreamBufReader`](crate::Lz4StreamBufReader) for futures-io.
-    pub struct Lz4StreamBufReader<R> {
-        #[pin]
-        inner: R,
-        pull: Pull,
-    }
-}
-
-reader_common!(Lz4StreamBufReader, AsyncBufRead, pinned);
-
 impl<R: AsyncBufRead> AsyncRead for Lz4StreamBufReader<R> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -178,16 +88,5 @@ impl<R: AsyncBufRead> AsyncRead for Lz4StreamBufReader<R> {
     ) -> Poll<io::Result<usize>> {
         let this = self.project();
         async_io::poll_read_buffered(this.pull, Futures(this.inner), cx, buf)
-    }
-}
-
-impl<R: AsyncBufRead> AsyncBufRead for Lz4StreamBufReader<R> {
-    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        let this = self.project();
-        async_io::poll_fill_buf_buffered(this.pull, Futures(this.inner), cx)
-    }
-
-    fn consume(self: Pin<&mut Self>, amt: usize) {
-        self.project().pull.consume(amt);
     }
 }
