@@ -120,7 +120,12 @@ async fn request_response_over_tcp() {
         }
         requests.shutdown().await.unwrap();
         let mut rest = Vec::new();
-        assert_eq!(replies.read_to_end(&mut rest).await.unwrap(), 0);
+        // Only the shutdowns (the client's, then the server's) end the replies: a writer that
+        // does not shut its socket down fails here instead of hanging.
+        let ended = tokio::time::timeout(Duration::from_secs(60), replies.read_to_end(&mut rest))
+            .await
+            .expect("the shutdowns end both streams");
+        assert_eq!(ended.unwrap(), 0);
         let (server_in, server_out) = server.await.unwrap().unwrap();
         assert_eq!(server_in, requests.total_out(), "{}", describe(&opts));
         assert_eq!(server_out, replies.total_in(), "{}", describe(&opts));
@@ -172,13 +177,21 @@ async fn both_ways_through_tiny_duplex_pipes() {
                 reader.read_to_end(&mut out).await?;
                 Ok::<_, io::Error>(out)
             };
-            let (a_sent, b_sent, from_a, from_b) = tokio::try_join!(
-                send(a_write, a_data.clone(), opts.clone()),
-                send(b_write, b_data.clone(), opts.clone()),
-                receive_a,
-                receive_b
-            )
-            .unwrap();
+            // Without an end marker only the writers' shutdowns end the readers: a bound
+            // makes a writer that does not shut its pipe down fail instead of hanging.
+            let all = async {
+                tokio::try_join!(
+                    send(a_write, a_data.clone(), opts.clone()),
+                    send(b_write, b_data.clone(), opts.clone()),
+                    receive_a,
+                    receive_b
+                )
+            };
+            let (a_sent, b_sent, from_a, from_b) =
+                tokio::time::timeout(Duration::from_secs(60), all)
+                    .await
+                    .expect("the shutdowns end both pipes")
+                    .unwrap();
             let what = format!("{} buffer {buffer}", describe(&opts));
             assert!(from_a == a_data, "{what}: a to b");
             assert!(from_b == b_data, "{what}: b to a");
@@ -613,6 +626,12 @@ fn futures_round_trip_through_a_pipe() {
                         writer.write_all(piece).await.unwrap();
                     }
                     writer.close().await.unwrap();
+                    // Checked here, not by the reader's end: a reader waiting for an end that
+                    // never comes would hang `block_on` instead of failing.
+                    assert!(
+                        writer.get_ref().0.lock().unwrap().closed,
+                        "close closes the pipe"
+                    );
                 };
                 let receive = async {
                     let input = Tee {
